@@ -1,0 +1,142 @@
+//! `duplicate-keys`: one validator key, one holder.
+
+use crate::declare_rule;
+use crate::finding::{Finding, names, thousands};
+use crate::model::{Holder, Located, Model, PubKey};
+use crate::rule::{CheckCtx, Rule};
+use std::collections::{BTreeMap, HashMap};
+
+/// How many keys a finding lists before "and N more".
+const LISTED: usize = 3;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a validator public key held by more than one holder: two validator clients, two
+    /// signer clusters, or holders in two environments. One holder is a remote-signer
+    /// cluster with the validator clients that sign through it, or a validator client with
+    /// local keys (all replicas of one workload are one holder; running them at once is
+    /// `vc-single-writer`'s finding).
+    ///
+    /// ## Why is this bad?
+    /// A key loaded by two signers signs twice: two different attestations or blocks for
+    /// the same slot are a slashable offence, the validator is ejected and loses stake, and
+    /// in a correlated incident the penalty grows with every other key slashed with it. This
+    /// is the mistake behind most real slashings.
+    ///
+    /// ## Example
+    /// The same `0x…` key listed under `keys.pubkeys` of `vc-a` in `prod-1` and of `vc-b`
+    /// in `prod-2`.
+    /// Use instead: remove the key from one holder, and only move keys with a slashing-
+    /// protection export/import and a pause of several epochs.
+    ///
+    /// ## Notes
+    /// Keys shared by the same set of holders are grouped into one finding that lists the
+    /// first keys and counts the rest, so a bulk copy gives one finding, not thousands.
+    /// Holders that declare only a key count cannot be compared and are `not-assessed`.
+    pub DuplicateKeys { id: "duplicate-keys", severity: Error }
+}
+
+impl Rule for DuplicateKeys {
+    fn meta(&self) -> &'static crate::rule::RuleMeta {
+        &META
+    }
+
+    fn check(&self, model: &Model, cx: &mut CheckCtx<'_>) {
+        let holders: Vec<Holder<'_>> = model.environments.iter().flat_map(|e| e.holders()).collect();
+        // One hash pass: key → holders (each with the first place it lists the key).
+        let mut by_key: HashMap<PubKey, Vec<(usize, &Located<PubKey>)>> = HashMap::new();
+        for (i, h) in holders.iter().enumerate() {
+            for k in h.pubkeys() {
+                let entry = by_key.entry(k.value).or_default();
+                if !entry.iter().any(|(j, _)| *j == i) {
+                    entry.push((i, k));
+                }
+            }
+        }
+        // Group duplicated keys by the set of holders that share them.
+        let mut groups: BTreeMap<Vec<usize>, Vec<Vec<&Located<PubKey>>>> = BTreeMap::new();
+        for places in by_key.into_values().filter(|v| v.len() > 1) {
+            let set: Vec<usize> = places.iter().map(|(i, _)| *i).collect();
+            groups.entry(set).or_default().push(places.into_iter().map(|(_, k)| k).collect());
+        }
+        for (set, mut keys) in groups {
+            keys.sort_by_key(|places| places[0].origin);
+            cx.report(finding(&holders, &set, &keys));
+        }
+        for env in &model.environments {
+            let blind: Vec<&str> = env.holders().iter().filter(|h| h.key_sets.iter().any(|k| k.count.is_some()) && h.pubkeys().next().is_none()).map(|h| h.name.value.as_str()).collect();
+            if !blind.is_empty() && model.environments.iter().map(|e| e.holders().len()).sum::<usize>() > 1 {
+                let why = format!("keys of {} are declared only by count in environment `{}`", names(blind.iter().copied()), env.name.value);
+                cx.not_assessed(Some(&env.name.value), Some(env.name.origin), &why);
+            }
+        }
+    }
+}
+
+fn holder_name(h: &Holder<'_>) -> String {
+    format!("`{}` (env `{}`)", h.name.value, h.environment.value)
+}
+
+fn finding(holders: &[Holder<'_>], set: &[usize], keys: &[Vec<&Located<PubKey>>]) -> Finding {
+    let who: Vec<String> = set.iter().map(|&i| holder_name(&holders[i])).collect();
+    let who = match who.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => who.join(""),
+    };
+    let message = if keys.len() == 1 {
+        format!("validator key {} is held by {who}", keys[0][0].value.short())
+    } else {
+        let listed: Vec<String> = keys.iter().take(LISTED).map(|k| k[0].value.short()).collect();
+        let more = keys.len().saturating_sub(LISTED);
+        let tail = if more > 0 { format!(" and {} more", thousands(more as u64)) } else { String::new() };
+        format!("{} validator keys are held by {who}: {}{tail}", thousands(keys.len() as u64), listed.join(", "))
+    };
+    let first = &keys[0];
+    let env = &holders[set[0]].environment.value;
+    let mut f = Finding::new(&META, Some(first[0].origin), message)
+        .env(env)
+        .label(format!("held by `{}`", holders[set[0]].name.value))
+        .help("load each key in exactly one holder; move keys only with a slashing-protection export and import");
+    for (k, &h) in first.iter().zip(set).skip(1) {
+        f = f.related(k.origin, format!("also held by `{}` (env `{}`)", holders[h].name.value, holders[h].environment.value));
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DuplicateKeys;
+    use crate::rules::test_support::run;
+
+    fn key(n: u8) -> String {
+        format!("0x{}", format!("{n:02x}").repeat(48))
+    }
+
+    fn doc(a: &[String], b: &[String]) -> String {
+        format!(
+            "apiVersion: stakelint.io/v1\nkind: Inventory\nspec:\n  environments:\n    - name: p1\n      validatorClients:\n        - name: vc-a\n          keys:\n            pubkeys: [{}]\n    - name: p2\n      validatorClients:\n        - name: vc-b\n          keys:\n            pubkeys: [{}]\n",
+            a.join(", "),
+            b.join(", ")
+        )
+    }
+
+    #[test]
+    fn groups_keys_shared_by_the_same_holders() {
+        let shared: Vec<String> = (1..=5).map(key).collect();
+        let f = run(&DuplicateKeys, &doc(&shared, &shared));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].1, 9);
+        assert!(f[0].2.starts_with("5 validator keys are held by `vc-a` (env `p1`) and `vc-b` (env `p2`)"), "{}", f[0].2);
+        assert!(f[0].2.ends_with("and 2 more"), "{}", f[0].2);
+    }
+
+    #[test]
+    fn a_vc_and_its_signer_are_one_holder() {
+        let k = key(7);
+        let y = format!(
+            "apiVersion: stakelint.io/v1\nkind: Inventory\nspec:\n  environments:\n    - name: p\n      validatorClients:\n        - {{name: vc, signer: w, keys: {{pubkeys: [{k}]}}}}\n      signers:\n        - {{name: w, kind: web3signer, keys: {{pubkeys: [{k}]}}}}\n"
+        );
+        assert!(run(&DuplicateKeys, &y).is_empty());
+        assert!(run(&DuplicateKeys, &doc(&[key(1)], &[key(2)])).is_empty());
+    }
+}

@@ -1,0 +1,47 @@
+//! Every rule, one file each (metadata, docs, check and unit tests together), registered
+//! here explicitly and sorted by id.
+
+use crate::rule::Rule;
+
+pub mod blast_radius;
+pub mod cl_el_pairs;
+pub mod client_diversity;
+pub mod doppelganger_protection;
+pub mod duplicate_keys;
+pub mod environment_spread;
+pub mod geo_area;
+pub mod geo_spread;
+pub mod host_spread;
+pub mod invalid_suppression;
+pub mod not_assessed;
+pub mod signer_redundancy;
+pub mod stale_client_data;
+pub mod supermajority_client;
+pub mod vc_single_writer;
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+/// All rules, sorted by id.
+pub static ALL: &[&dyn Rule] = &[
+    &blast_radius::BlastRadius,
+    &cl_el_pairs::ClElPairs,
+    &client_diversity::ClientDiversity,
+    &doppelganger_protection::DoppelgangerProtection,
+    &duplicate_keys::DuplicateKeys,
+    &environment_spread::EnvironmentSpread,
+    &geo_area::GeoArea,
+    &geo_spread::GeoSpread,
+    &host_spread::HostSpread,
+    &invalid_suppression::InvalidSuppression,
+    &not_assessed::NotAssessed,
+    &signer_redundancy::SignerRedundancy,
+    &stale_client_data::StaleClientData,
+    &supermajority_client::SupermajorityClient,
+    &vc_single_writer::VcSingleWriter,
+];
+
+/// The rule with this id.
+pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
+    ALL.iter().copied().find(|r| r.meta().id == id)
+}

@@ -1,0 +1,208 @@
+//! `.stakelint.yaml`: per-rule severity and parameters, region → area additions, a
+//! client-share override and waivers (SPEC §4.1). Unknown keys are located errors.
+
+use crate::diagnostic::InputError;
+use crate::model::{Area, FileId, Located, Scope, Suppression, SuppressionSource};
+use crate::rule::Severity;
+use crate::source::files::{SourceDb, SourceFile};
+use crate::source::inventory::{IgnoreDoc, parse_expiry};
+use crate::source::yaml::{self, Node, origin_of};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// The file name looked for in the current directory and its parents.
+pub const FILE_NAME: &str = ".stakelint.yaml";
+
+/// A configured rule level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" => Some(Level::Off),
+            "info" => Some(Level::On(Severity::Info)),
+            "warning" | "warn" => Some(Level::On(Severity::Warning)),
+            "error" => Some(Level::On(Severity::Error)),
+            _ => None,
+        }
+    }
+}
+
+/// Settings of one rule.
+#[derive(Debug, Clone, Default)]
+pub struct RuleConfig {
+    pub level: Option<Level>,
+    pub params: HashMap<String, f64>,
+}
+
+/// The whole configuration (empty when there is no config file).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub file: Option<FileId>,
+    pub rules: HashMap<String, RuleConfig>,
+    pub regions: Vec<(String, Area)>,
+    /// Client-share override, resolved relative to the config file.
+    pub client_shares: Option<PathBuf>,
+    pub waivers: Vec<Suppression>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigDoc {
+    rules: Option<Spanned<Node>>,
+    #[serde(default)]
+    regions: BTreeMap<String, Spanned<String>>,
+    client_shares: Option<String>,
+    #[serde(default)]
+    waivers: Vec<IgnoreDoc>,
+}
+
+/// Finds `.stakelint.yaml` in `start` or its parents.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+/// Reads and validates a config file, registering it in `db`.
+pub fn load(db: &mut SourceDb, path: &Path) -> Result<Config, Vec<InputError>> {
+    let shown = display_path(path);
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![InputError::file("config", &shown, format!("cannot read config `{shown}`: {e}"))])?;
+    let id = db.add(SourceFile::new(shown, text));
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse(id, db.get(id), &dir)
+}
+
+/// Parses a config text; relative paths in it resolve against `dir`.
+pub fn parse(file: FileId, src: &SourceFile, dir: &Path) -> Result<Config, Vec<InputError>> {
+    if src.text.trim().is_empty() {
+        return Ok(Config {
+            file: Some(file),
+            ..Config::default()
+        });
+    }
+    let doc: ConfigDoc = yaml::parse_typed(file, src, 0, &src.text).map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+    let mut cfg = Config {
+        file: Some(file),
+        client_shares: doc.client_shares.map(|p| dir.join(p)),
+        ..Config::default()
+    };
+    for (code, area) in doc.regions {
+        match Area::parse(&area.value) {
+            Some(a) => cfg.regions.push((code, a)),
+            None => errors.push(
+                InputError::at("config", origin_of(file, 0, &area), format!("`{}` is not an area", area.value))
+                    .help("expected AMERS, EMEA or APAC"),
+            ),
+        }
+    }
+    if let Some(rules) = &doc.rules {
+        rules_section(file, rules, &mut cfg, &mut errors);
+    }
+    for w in doc.waivers {
+        match waiver(file, w) {
+            Ok(s) => cfg.waivers.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(cfg) } else { Err(errors) }
+}
+
+fn waiver(file: FileId, w: IgnoreDoc) -> Result<Suppression, InputError> {
+    let origin = origin_of(file, 0, &w.rule);
+    let expires = w.expires.map(|e| parse_expiry("config", file, 0, e)).transpose()?;
+    let scope = w
+        .environment
+        .map_or(Scope::All, |e| Scope::Environment(e.value));
+    Ok(Suppression {
+        rule: Located::new(w.rule.value, origin),
+        reason: w.reason.map(|r| Located::new(r.value.clone(), origin_of(file, 0, &r))),
+        expires,
+        scope,
+        source: SuppressionSource::Config,
+        origin,
+    })
+}
+
+fn rules_section(file: FileId, rules: &Spanned<Node>, cfg: &mut Config, errors: &mut Vec<InputError>) {
+    let at = |s: &Spanned<Node>| origin_of(file, 0, s);
+    let Node::Map(entries) = &rules.value else {
+        errors.push(InputError::at("config", at(rules), "`rules` must be a mapping of rule id to settings"));
+        return;
+    };
+    for (key, value) in entries {
+        let key_at = origin_of(file, 0, key);
+        let Some(rule) = crate::rules::by_id(&key.value) else {
+            errors.push(
+                InputError::at("config", key_at, format!("unknown rule `{}`", key.value))
+                    .label("not a rule id")
+                    .help("`stakelint rules` lists the rule ids"),
+            );
+            continue;
+        };
+        let meta = rule.meta();
+        let mut rc = RuleConfig::default();
+        match &value.value {
+            Node::Str(s) => rc.level = level(s, at(value), errors),
+            Node::Map(settings) => {
+                for (k, v) in settings {
+                    if k.value == "severity" {
+                        rc.level = v.value.as_str().and_then(|s| level(s, at(v), errors));
+                        continue;
+                    }
+                    let Some(param) = meta.param(&k.value) else {
+                        let known: Vec<&str> = meta.params.iter().map(|p| p.name).collect();
+                        let help = if known.is_empty() {
+                            format!("`{}` takes only `severity`", meta.id)
+                        } else {
+                            format!("`{}` takes `severity` and {}", meta.id, known.join(", "))
+                        };
+                        errors.push(InputError::at("config", origin_of(file, 0, k), format!("unknown setting `{}` for rule `{}`", k.value, meta.id)).help(help));
+                        continue;
+                    };
+                    let num = match v.value {
+                        Node::Int(i) => Some(i as f64),
+                        Node::UInt(u) => Some(u as f64),
+                        Node::Float(f) if !param.integer => Some(f),
+                        _ => None,
+                    };
+                    match num {
+                        Some(n) if n >= 0.0 => {
+                            rc.params.insert(param.name.to_owned(), n);
+                        }
+                        _ => errors.push(InputError::at("config", at(v), format!("`{}` must be a {}", param.name, if param.integer { "whole number ≥ 0" } else { "number ≥ 0" }))),
+                    }
+                }
+            }
+            _ => errors.push(InputError::at("config", at(value), format!("settings of `{}` must be a severity or a mapping", meta.id))),
+        }
+        cfg.rules.insert(meta.id.to_owned(), rc);
+    }
+}
+
+fn level(s: &str, origin: crate::model::Origin, errors: &mut Vec<InputError>) -> Option<Level> {
+    let l = Level::parse(s);
+    if l.is_none() {
+        errors.push(InputError::at("config", origin, format!("`{s}` is not a severity")).help("expected off, info, warning or error"));
+    }
+    l
+}
+
+/// A path as the user would write it: relative to the current directory when inside it.
+pub fn display_path(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}

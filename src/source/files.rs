@@ -1,0 +1,127 @@
+//! The inputs: each read once, kept with its display path, text and line index.
+
+use crate::model::{FileId, Origin, Span};
+use std::sync::Arc;
+
+/// One input text (a file, stdin, or an embedded data table).
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as given on the command line (relative stays relative), `-` for stdin,
+    /// `<builtin>/…` for embedded data.
+    pub path: String,
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let mut line_starts = vec![0u32];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
+        Self {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and 1-based column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self
+            .line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts[line] as usize;
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    /// Byte offset of a 1-based line and 1-based character column (clamped to the text).
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let start = start as usize;
+        let rest = &self.text[start..];
+        let line_end = rest.find('\n').map_or(rest.len(), |i| i);
+        rest[..line_end]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(start + line_end, |(i, _)| start + i)
+    }
+
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+/// All inputs of one run.
+#[derive(Debug, Default)]
+pub struct SourceDb {
+    files: Vec<SourceFile>,
+}
+
+impl SourceDb {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// Path, 1-based line and column of an origin.
+    pub fn position(&self, origin: Origin) -> (&str, usize, usize) {
+        let f = self.get(origin.file);
+        let (line, col) = f.line_col(origin.span.start as usize);
+        (&f.path, line, col)
+    }
+
+    /// The source text an origin covers.
+    pub fn text(&self, origin: Origin) -> &str {
+        let f = self.get(origin.file);
+        f.text
+            .get(origin.span.start as usize..origin.span.end())
+            .unwrap_or("")
+    }
+}
+
+/// Shorthand used by sources: an origin from a byte range.
+pub fn origin(file: FileId, start: usize, len: usize) -> Origin {
+    Origin::new(file, Span::new(start, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_round_trip() {
+        let f = SourceFile::new("x".into(), "ab\nçd: e\n\nlast");
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(3), (2, 1));
+        // `d` sits after the two-byte `ç`: byte 5, column 2
+        assert_eq!(f.line_col(5), (2, 2));
+        assert_eq!(f.offset_of(2, 2), 5);
+        assert_eq!(f.line_col(f.text.len()), (4, 5));
+        assert_eq!(f.offset_of(99, 1), f.text.len());
+    }
+}

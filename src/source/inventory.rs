@@ -1,0 +1,399 @@
+//! The inventory source (SPEC §6): `apiVersion: stakelint.io/v1`, `kind: Inventory`.
+//!
+//! Parsed with serde-saphyr into spanned types (`deny_unknown_fields`, so a typo is a
+//! located error), then validated into model pieces in a second pass that collects every
+//! problem with its location.
+
+use crate::diagnostic::InputError;
+use crate::model::{
+    ClientRef, FileId, KeySet, Located, Model, Origin, Pair, Placement, PubKey, Scope, Signer,
+    SignerKind, Suppression, SuppressionSource, ValidatorClient, clients,
+};
+use crate::source::files::SourceFile;
+use crate::source::yaml::{self, origin_of};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::HashSet;
+
+/// The `apiVersion` of an inventory.
+pub const API_VERSION: &str = "stakelint.io/v1";
+
+type S<T> = Spanned<T>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct InventoryDoc {
+    api_version: S<String>,
+    #[allow(dead_code)]
+    kind: S<String>,
+    metadata: Option<MetadataDoc>,
+    spec: SpecDoc,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetadataDoc {
+    name: Option<S<String>>,
+    #[allow(dead_code)]
+    labels: Option<std::collections::BTreeMap<String, String>>,
+    #[allow(dead_code)]
+    annotations: Option<std::collections::BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecDoc {
+    #[serde(default)]
+    environments: Vec<EnvDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct EnvDoc {
+    name: S<String>,
+    #[serde(default)]
+    nodes: Vec<NodeDoc>,
+    #[serde(default)]
+    validator_clients: Vec<VcDoc>,
+    #[serde(default)]
+    signers: Vec<SignerDoc>,
+    #[serde(default)]
+    ignore: Vec<IgnoreDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeDoc {
+    name: S<String>,
+    host: Option<S<String>>,
+    region: Option<S<String>>,
+    zone: Option<S<String>>,
+    consensus: Option<ClientDoc>,
+    execution: Option<ClientDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientDoc {
+    client: S<String>,
+    version: Option<S<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct VcDoc {
+    name: S<String>,
+    client: Option<S<String>>,
+    replicas: Option<S<u32>>,
+    doppelganger: Option<S<bool>>,
+    slashing_protection: Option<S<bool>>,
+    signer: Option<S<String>>,
+    keys: Option<S<KeysDoc>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SignerDoc {
+    name: S<String>,
+    kind: S<String>,
+    instances: Option<S<u32>>,
+    threshold: Option<S<u32>>,
+    slashing_protection: Option<S<bool>>,
+    keys: Option<S<KeysDoc>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeysDoc {
+    count: Option<S<u64>>,
+    pubkeys: Option<Vec<S<String>>>,
+    from: Option<S<String>>,
+}
+
+/// An `ignore:` / `waivers:` entry (shared with the config file).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IgnoreDoc {
+    pub(crate) rule: S<String>,
+    pub(crate) environment: Option<S<String>>,
+    pub(crate) reason: Option<S<String>>,
+    pub(crate) expires: Option<S<String>>,
+}
+
+/// Whether a parsed YAML document is an inventory.
+pub fn is_inventory(root: &yaml::Node) -> bool {
+    let api = root.get("apiVersion").and_then(|n| n.value.as_str());
+    let kind = root.get("kind").and_then(|n| n.value.as_str());
+    kind == Some("Inventory") && api.is_some_and(|a| a.starts_with("stakelint.io/"))
+}
+
+/// Reads one inventory document (`text`, starting at byte `base` of `src`) into `model`.
+/// On any error nothing of this document is added and every problem is returned.
+pub fn read(
+    file: FileId,
+    src: &SourceFile,
+    base: usize,
+    text: &str,
+    model: &mut Model,
+) -> Result<(), Vec<InputError>> {
+    let doc: InventoryDoc = yaml::parse_typed(file, src, base, text).map_err(|e| vec![e])?;
+    let mut cx = Cx {
+        file,
+        base,
+        errors: Vec::new(),
+    };
+    let mut staged = Model::default();
+    if doc.api_version.value != API_VERSION {
+        cx.error(
+            &doc.api_version,
+            format!("unsupported inventory apiVersion `{}`", doc.api_version.value),
+            format!("use `apiVersion: {API_VERSION}`"),
+        );
+    }
+    staged.operator = doc.metadata.and_then(|m| m.name).map(|n| cx.loc(n));
+    let mut env_names = HashSet::new();
+    for env in doc.spec.environments {
+        if !env_names.insert(env.name.value.clone()) {
+            cx.error(&env.name, format!("environment `{}` is declared twice", env.name.value), "merge the two entries");
+            continue;
+        }
+        cx.environment(env, &mut staged);
+    }
+    if !cx.errors.is_empty() {
+        return Err(cx.errors);
+    }
+    merge(model, staged);
+    Ok(())
+}
+
+/// Adds a validated inventory to the model: environments of the same name are one.
+fn merge(model: &mut Model, staged: Model) {
+    if model.operator.is_none() {
+        model.operator = staged.operator;
+    }
+    for env in staged.environments {
+        let target = model.environment_mut(&env.name.value, env.name.origin);
+        target.pairs.extend(env.pairs);
+        target.validator_clients.extend(env.validator_clients);
+        target.signers.extend(env.signers);
+    }
+    model.suppressions.extend(staged.suppressions);
+}
+
+struct Cx {
+    file: FileId,
+    base: usize,
+    errors: Vec<InputError>,
+}
+
+impl Cx {
+    fn origin<T>(&self, s: &S<T>) -> Origin {
+        origin_of(self.file, self.base, s)
+    }
+
+    fn loc<T>(&self, s: S<T>) -> Located<T> {
+        let origin = self.origin(&s);
+        Located::new(s.value, origin)
+    }
+
+    fn error<T>(&mut self, at: &S<T>, message: String, help: impl Into<String>) {
+        let origin = self.origin(at);
+        self.errors
+            .push(InputError::at("inventory", origin, message).help(help));
+    }
+
+    /// Checks a client id against the known ids of a role.
+    fn client(&mut self, s: S<String>, known: &[&str], role: &str) -> Located<String> {
+        let id = s.value.to_ascii_lowercase();
+        if !known.contains(&id.as_str()) {
+            self.error(
+                &s,
+                format!("unknown {role} client `{}`", s.value),
+                format!("expected one of: {}", known.join(", ")),
+            );
+        }
+        let origin = self.origin(&s);
+        Located::new(id, origin)
+    }
+
+    fn environment(&mut self, env: EnvDoc, model: &mut Model) {
+        let name = self.loc(env.name);
+        let signer_names: HashSet<String> = env.signers.iter().map(|s| s.name.value.clone()).collect();
+        let mut pairs = Vec::new();
+        let mut seen = HashSet::new();
+        for n in env.nodes {
+            if !seen.insert(n.name.value.clone()) {
+                self.error(&n.name, format!("node `{}` is declared twice in `{}`", n.name.value, name.value), "give each CL:EL pair its own name");
+            }
+            pairs.push(self.pair(n));
+        }
+        let mut vcs = Vec::new();
+        seen.clear();
+        for v in env.validator_clients {
+            if !seen.insert(v.name.value.clone()) {
+                self.error(&v.name, format!("validator client `{}` is declared twice in `{}`", v.name.value, name.value), "give each validator client its own name");
+            }
+            if let Some(s) = &v.signer
+                && !signer_names.contains(&s.value)
+            {
+                self.error(
+                    s,
+                    format!("signer `{}` is not declared in environment `{}`", s.value, name.value),
+                    "declare it under `signers:` of this environment, or remove `signer:` for local keys",
+                );
+            }
+            vcs.push(self.validator_client(v));
+        }
+        let mut signers = Vec::new();
+        seen.clear();
+        for s in env.signers {
+            if !seen.insert(s.name.value.clone()) {
+                self.error(&s.name, format!("signer `{}` is declared twice in `{}`", s.name.value, name.value), "give each signer cluster its own name");
+            }
+            if let Some(sg) = self.signer(s) {
+                signers.push(sg);
+            }
+        }
+        for i in env.ignore {
+            let supp = self.suppression(i, Scope::Environment(name.value.clone()), SuppressionSource::Inline);
+            model.suppressions.extend(supp);
+        }
+        let target = model.environment_mut(&name.value, name.origin);
+        target.pairs = pairs;
+        target.validator_clients = vcs;
+        target.signers = signers;
+    }
+
+    fn pair(&mut self, n: NodeDoc) -> Pair {
+        let consensus = n.consensus.map(|c| self.client_ref(c, clients::CONSENSUS, "consensus"));
+        let execution = n.execution.map(|c| self.client_ref(c, clients::EXECUTION, "execution"));
+        Pair {
+            name: self.loc(n.name),
+            consensus,
+            execution,
+            placement: n.host.map_or(Placement::Unknown, |h| Placement::Host(self.loc(h))),
+            region: n.region.map(|r| self.loc(r)),
+            zone: n.zone.map(|z| self.loc(z)),
+        }
+    }
+
+    fn client_ref(&mut self, c: ClientDoc, known: &[&str], role: &str) -> ClientRef {
+        ClientRef {
+            client: self.client(c.client, known, role),
+            version: c.version.map(|v| self.loc(v)),
+        }
+    }
+
+    fn validator_client(&mut self, v: VcDoc) -> ValidatorClient {
+        let name = self.loc(v.name);
+        let client = v.client.map(|c| self.client(c, clients::VALIDATOR, "validator"));
+        let replicas = v
+            .replicas
+            .map_or_else(|| Located::new(1, name.origin), |r| self.loc(r));
+        ValidatorClient {
+            client,
+            replicas,
+            concurrent_runs: Vec::new(),
+            doppelganger: v.doppelganger.map(|d| self.loc(d)),
+            slashing_protection: v.slashing_protection.map(|d| self.loc(d)),
+            signer: v.signer.map(|s| self.loc(s)),
+            keys: self.keys(v.keys),
+            name,
+        }
+    }
+
+    fn signer(&mut self, s: SignerDoc) -> Option<Signer> {
+        let kind = match s.kind.value.to_ascii_lowercase().as_str() {
+            "dirk" => SignerKind::Dirk,
+            "web3signer" => SignerKind::Web3signer,
+            other => {
+                let msg = format!("unknown signer kind `{other}`");
+                self.error(&s.kind, msg, "expected `dirk` or `web3signer`");
+                return None;
+            }
+        };
+        let name = self.loc(s.name);
+        let instances = s
+            .instances
+            .map_or_else(|| Located::new(1, name.origin), |i| self.loc(i));
+        if let Some(t) = &s.threshold
+            && (t.value == 0 || t.value > instances.value)
+        {
+            let msg = format!("threshold {} is impossible with {} instances", t.value, instances.value);
+            self.error(t, msg, "a threshold T of N instances needs 1 ≤ T ≤ N");
+        }
+        Some(Signer {
+            kind: self.loc(s.kind).map(|_| kind),
+            instances,
+            threshold: s.threshold.map(|t| self.loc(t)),
+            slashing_protection: s.slashing_protection.map(|d| self.loc(d)),
+            keys: self.keys(s.keys),
+            name,
+        })
+    }
+
+    fn keys(&mut self, k: Option<S<KeysDoc>>) -> KeySet {
+        let Some(k) = k else { return KeySet::default() };
+        let origin = self.origin(&k);
+        let doc = k.value;
+        if let Some(from) = &doc.from {
+            self.error(
+                from,
+                "`keys.from` (reading key files) is not supported yet".into(),
+                "declare `keys.count` or `keys.pubkeys` until key-file reading lands",
+            );
+        }
+        let mut pubkeys = Vec::new();
+        for p in doc.pubkeys.unwrap_or_default() {
+            match PubKey::parse(p.value.trim()) {
+                Ok(key) => pubkeys.push(Located::new(key, self.origin(&p))),
+                Err(why) => self.error(&p, format!("malformed public key: {why}"), "write each key as 0x followed by 96 hex digits"),
+            }
+        }
+        KeySet {
+            origin: Some(origin),
+            count: doc.count.map(|c| self.loc(c)),
+            pubkeys,
+        }
+    }
+
+    fn suppression(&mut self, i: IgnoreDoc, scope: Scope, source: SuppressionSource) -> Option<Suppression> {
+        let entry = self.origin(&i.rule);
+        if let Some(e) = &i.environment {
+            self.error(e, "`environment` is implied inside an environment's `ignore:`".into(), "remove it");
+        }
+        let expires = match i.expires.map(|e| parse_expiry("inventory", self.file, self.base, e)).transpose() {
+            Ok(e) => e,
+            Err(err) => {
+                self.errors.push(err);
+                return None;
+            }
+        };
+        Some(Suppression {
+            rule: self.loc(i.rule),
+            reason: i.reason.map(|r| self.loc(r)),
+            expires,
+            scope,
+            source,
+            origin: entry,
+        })
+    }
+}
+
+/// Parses the expiry date of a waiver; shared with the config file.
+pub(crate) fn parse_expiry(
+    code: &'static str,
+    file: FileId,
+    base: usize,
+    e: S<String>,
+) -> Result<Located<jiff::civil::Date>, InputError> {
+    let origin = origin_of(file, base, &e);
+    e.value
+        .trim()
+        .parse::<jiff::civil::Date>()
+        .map(|d| Located::new(d, origin))
+        .map_err(|_| {
+            InputError::at(code, origin, format!("`{}` is not a date", e.value))
+                .help("write the expiry as YYYY-MM-DD")
+        })
+}

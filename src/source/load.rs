@@ -1,0 +1,116 @@
+//! Reading the inputs named on the command line: files, directories (walked recursively)
+//! and stdin, each read once into the [`SourceDb`], each document handed to its source.
+
+use crate::diagnostic::InputError;
+use crate::model::{FileId, Model};
+use crate::source::files::{SourceDb, SourceFile};
+use crate::source::{inventory, yaml};
+use std::io::Read;
+use std::path::Path;
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub db: SourceDb,
+    pub model: Model,
+    /// Inputs that could not be read, parsed or validated (exit code 2).
+    pub errors: Vec<InputError>,
+    /// Number of input files read (stdin counts as one).
+    pub files: usize,
+}
+
+/// File extensions read from directories.
+const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+/// Reads every path (`-` is stdin) into one model. Never stops at a bad input: its error
+/// is recorded and the other inputs are still read.
+pub fn load(paths: &[String]) -> Loaded {
+    let mut out = Loaded::default();
+    for p in paths {
+        if p == "-" {
+            let mut buf = Vec::new();
+            match std::io::stdin().read_to_end(&mut buf) {
+                Ok(_) => out.add_bytes("-".into(), buf),
+                Err(e) => out.errors.push(InputError::file("io", "-", format!("cannot read stdin: {e}"))),
+            }
+        } else if Path::new(p).is_dir() {
+            out.walk(p);
+        } else {
+            out.read_file(p);
+        }
+    }
+    out
+}
+
+impl Loaded {
+    fn walk(&mut self, dir: &str) {
+        let walker = walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
+                    if EXTENSIONS.contains(&ext) {
+                        self.read_file(&e.path().to_string_lossy());
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let path = e.path().map_or_else(|| dir.to_owned(), |p| p.to_string_lossy().into_owned());
+                    self.errors.push(InputError::file("io", &path, format!("cannot read: {e}")));
+                }
+            }
+        }
+    }
+
+    fn read_file(&mut self, path: &str) {
+        match std::fs::read(path) {
+            Ok(bytes) => self.add_bytes(path.to_owned(), bytes),
+            Err(e) => self.errors.push(InputError::file("io", path, format!("cannot read `{path}`: {e}"))),
+        }
+    }
+
+    fn add_bytes(&mut self, path: String, bytes: Vec<u8>) {
+        self.files += 1;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) if !t.contains('\0') => t,
+            _ => {
+                let msg = format!("`{path}` is not a UTF-8 text file");
+                self.errors.push(InputError::file("encoding", &path, msg));
+                return;
+            }
+        };
+        let id = self.db.add(SourceFile::new(path, text));
+        self.add_text(id);
+    }
+
+    /// Adds a text already in the database (a file, stdin, or a test's string).
+    pub fn add_text(&mut self, id: FileId) {
+        let src = self.db.get(id);
+        let docs = match yaml::parse_stream(id, src) {
+            Ok(d) => d,
+            Err(e) => {
+                self.errors.push(e);
+                return;
+            }
+        };
+        let starts: Vec<usize> = docs
+            .iter()
+            .map(|d| yaml::origin_of(id, 0, d).span.start as usize)
+            .collect();
+        for (i, doc) in docs.iter().enumerate() {
+            if !inventory::is_inventory(&doc.value) {
+                // Kubernetes manifests and other documents are read by their own sources.
+                continue;
+            }
+            let limit = starts.get(i + 1).copied().unwrap_or(src.text.len());
+            let text = yaml::document_text(&src.text, starts[i], limit);
+            if let Err(errs) = inventory::read(id, src, starts[i], text, &mut self.model) {
+                self.errors.extend(errs);
+            }
+        }
+    }
+}

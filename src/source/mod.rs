@@ -1,0 +1,7 @@
+//! Sources: one module per input kind. Each turns input into model pieces with their
+//! origins; sources know nothing of rules.
+
+pub mod files;
+pub mod inventory;
+pub mod load;
+pub mod yaml;

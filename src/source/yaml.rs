@@ -1,0 +1,318 @@
+//! The one YAML layer: serde-saphyr with input budgets, a span tree for foreign types
+//! (Kubernetes objects), typed parsing with spans for our own types (inventory, config),
+//! and parse errors turned into located [`InputError`]s.
+//!
+//! serde-saphyr reports character columns; origins are byte offsets, so error positions
+//! go through the file's line index.
+
+use crate::diagnostic::InputError;
+use crate::model::{FileId, Origin, Span};
+use crate::source::files::SourceFile;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Options, Spanned};
+use std::fmt;
+
+/// A YAML node whose every child keeps its location.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<String>, Spanned<Node>)>),
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::UInt(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        Ok(Node::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::Str(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+        Ok(Node::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = a.next_element::<Spanned<Node>>()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(k) = a.next_key::<Spanned<String>>()? {
+            entries.push((k, a.next_value::<Spanned<Node>>()?));
+        }
+        Ok(Node::Map(entries))
+    }
+}
+
+impl Node {
+    /// The value under `key` of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Spanned<Node>> {
+        match self {
+            Node::Map(entries) => entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The key node of `key` in a mapping (block mappings are located at their first child,
+    /// so findings about a whole mapping point at its key).
+    pub fn key(&self, key: &str) -> Option<&Spanned<String>> {
+        match self {
+            Node::Map(entries) => entries.iter().find(|(k, _)| k.value == key).map(|(k, _)| k),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The node at an RFC 6901 JSON pointer (`/spec/template/spec/containers/1/args/4`).
+    pub fn pointer<'a>(this: &'a Spanned<Node>, pointer: &str) -> Option<&'a Spanned<Node>> {
+        let mut cur = this;
+        for raw in pointer.split('/').skip(1) {
+            let part = raw.replace("~1", "/").replace("~0", "~");
+            cur = match &cur.value {
+                Node::Map(_) => cur.value.get(&part)?,
+                Node::Seq(items) => items.get(part.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
+    /// Converts to a `serde_json::Value` (for typed parsing of foreign types).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Int(i) => Value::from(*i),
+            Node::UInt(u) => Value::from(*u),
+            Node::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Node::Str(s) => Value::String(s.clone()),
+            Node::Seq(items) => Value::Array(items.iter().map(|i| i.value.to_json()).collect()),
+            Node::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), v.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Origin of a spanned value in `file`, shifted by `base` (where the parsed text starts).
+pub fn origin_of<T>(file: FileId, base: usize, s: &Spanned<T>) -> Origin {
+    // `referenced` is where the value is written (for an alias: the alias token).
+    let span = s.referenced.span();
+    let start = span.byte_offset().unwrap_or(0) as usize;
+    let len = span.byte_len().unwrap_or(0) as usize;
+    Origin::new(file, Span::new(base + start, len))
+}
+
+/// serde-saphyr options for untrusted input of `len` bytes: kubectl-compatible scalars,
+/// duplicate keys rejected, budgets that scale with the input (linear memory, no alias bombs).
+pub fn options(len: usize) -> Options {
+    let mut o = Options::default();
+    o.legacy_octal_numbers = true;
+    o.with_snippet = false;
+    o.budget = serde_saphyr::budget! {
+        max_documents: len / 4 + 16,
+        max_nodes: len + 1_000,
+        max_events: 2 * len + 2_000,
+        max_total_scalar_bytes: len + 1_024,
+    };
+    o
+}
+
+/// Parses every document of a YAML (or JSON) stream into span trees. Empty documents
+/// are skipped.
+pub fn parse_stream(file: FileId, src: &SourceFile) -> Result<Vec<Spanned<Node>>, InputError> {
+    serde_saphyr::from_multiple_with_options::<Spanned<Node>>(&src.text, options(src.text.len()))
+        .map_err(|e| to_input_error(&e, file, src, 0, None))
+}
+
+/// Parses `text` (which starts at byte `base` of `src`) into our own type, with spans.
+pub fn parse_typed<T: for<'de> Deserialize<'de>>(
+    file: FileId,
+    src: &SourceFile,
+    base: usize,
+    text: &str,
+) -> Result<T, InputError> {
+    serde_saphyr::from_str_with_options::<T>(text, options(text.len()))
+        .map_err(|e| to_input_error(&e, file, src, base, Some(text)))
+}
+
+/// Turns a serde-saphyr error into a located input error. `sub` is the parsed slice when
+/// only part of the file was parsed (its positions are relative to `base`).
+fn to_input_error(
+    e: &serde_saphyr::Error,
+    file: FileId,
+    src: &SourceFile,
+    base: usize,
+    sub: Option<&str>,
+) -> InputError {
+    let message = e.without_snippet().to_string();
+    // The bare message starts with "line L column C: "; the location is shown separately.
+    let message = strip_position_prefix(&message).to_owned();
+    let offset = e.location().filter(|l| l.line() > 0).map_or(0, |l| {
+        let (line, col) = (l.line() as usize, l.column() as usize);
+        match sub {
+            Some(t) => base + SourceFile::new(String::new(), t).offset_of(line, col),
+            None => src.offset_of(line, col),
+        }
+    });
+    let code = if message.contains("unknown field") {
+        "schema"
+    } else {
+        "yaml"
+    };
+    InputError::at(code, Origin::new(file, Span::new(offset, 0)), message).label("here")
+}
+
+fn strip_position_prefix(m: &str) -> &str {
+    let Some(rest) = m.strip_prefix("line ") else {
+        return m;
+    };
+    match rest.find(": ") {
+        Some(i) if rest[..i].contains("column") => &rest[i + 2..],
+        _ => m,
+    }
+}
+
+/// The text of the document whose root node starts at byte `start`, up to (not
+/// including) the next document marker at or after `start` and before `limit`.
+pub fn document_text(text: &str, start: usize, limit: usize) -> &str {
+    let limit = limit.min(text.len());
+    let start = start.min(limit);
+    let body = &text[start..limit];
+    let mut pos = 0;
+    for line in body.split_inclusive('\n') {
+        if pos > 0 && (line.starts_with("---") || line.starts_with("...")) {
+            return &body[..pos];
+        }
+        pos += line.len();
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("t.yaml".into(), text)
+    }
+
+    fn pos(src: &SourceFile, o: Origin) -> (usize, usize) {
+        src.line_col(o.span.start as usize)
+    }
+
+    #[test]
+    fn span_tree_locates_nested_nodes_across_documents() {
+        let src = file(
+            "a: 1\n---\n\n---\nkind: StatefulSet\nspec:\n  template:\n    spec:\n      containers:\n        - name: x\n          args: [\"--a\", \"--b=ç\", --c]\n",
+        );
+        let docs = parse_stream(FileId(0), &src).unwrap();
+        assert_eq!(docs.len(), 2, "the empty document is skipped");
+        let n = Node::pointer(&docs[1], "/spec/template/spec/containers/0/args/2").unwrap();
+        assert_eq!(n.value, Node::Str("--c".into()));
+        assert_eq!(pos(&src, origin_of(FileId(0), 0, n)), (11, 34));
+        let k = docs[1].value.key("kind").unwrap();
+        assert_eq!(pos(&src, origin_of(FileId(0), 0, k)), (5, 1));
+    }
+
+    #[test]
+    fn foreign_types_parse_from_the_tree_and_errors_map_back_to_lines() {
+        use k8s_openapi::api::apps::v1::StatefulSet;
+        let src = file(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: cl}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: cl}}\n  serviceName: cl\n  template:\n    spec:\n      containers:\n        - name: lighthouse\n          image: sigp/lighthouse:v7.0.1\n          volumeMounts: [{name: k, mountPath: /k}]\n      volumes: [{name: k, secret: {secretName: s, defaultMode: 0644}}]\n",
+        );
+        let docs = parse_stream(FileId(0), &src).unwrap();
+        let sts: StatefulSet = serde_json::from_value(docs[0].value.to_json()).unwrap();
+        let spec = sts.spec.unwrap();
+        assert_eq!(spec.replicas, Some(3));
+        let pod = spec.template.spec.unwrap();
+        assert_eq!(pod.containers[0].image.as_deref(), Some("sigp/lighthouse:v7.0.1"));
+        // 0644 is octal as in kubectl
+        let mode = pod.volumes.unwrap()[0].secret.as_ref().unwrap().default_mode;
+        assert_eq!(mode, Some(0o644));
+        let image = Node::pointer(&docs[0], "/spec/template/spec/containers/0/image").unwrap();
+        assert_eq!(pos(&src, origin_of(FileId(0), 0, image)), (12, 18));
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let src = file("a: 1\nb: [1, 2\nc: 3\n");
+        let e = parse_stream(FileId(0), &src).unwrap_err();
+        let o = e.origin.unwrap();
+        assert!(pos(&src, o).0 >= 2, "{e:?}");
+        assert!(!e.message.starts_with("line "), "{}", e.message);
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_budget() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..8 {
+            let prev = if i == 0 { "a".to_string() } else { format!("b{}", i - 1) };
+            let refs = vec![format!("*{prev}"); 10].join(", ");
+            bomb.push_str(&format!("b{i}: &b{i} [{refs}]\n"));
+        }
+        let src = file(&bomb);
+        assert!(parse_stream(FileId(0), &src).is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let src = file("a: 1\na: 2\n");
+        let e = parse_stream(FileId(0), &src).unwrap_err();
+        assert_eq!(pos(&src, e.origin.unwrap()).0, 2);
+    }
+
+    #[test]
+    fn document_text_stops_at_the_next_marker() {
+        let t = "a: 1\nb: 2\n---\nc: 3\n";
+        assert_eq!(document_text(t, 0, t.len()), "a: 1\nb: 2\n");
+        assert_eq!(document_text(t, 14, t.len()), "c: 3\n");
+    }
+}
