@@ -8,14 +8,15 @@
 //! - [`report`] renders findings in one format each.
 #![forbid(unsafe_code)]
 
-//pub mod cli;
+pub mod app;
+pub mod cli;
 pub mod config;
 pub mod data;
 pub mod diagnostic;
 pub mod finding;
 pub mod lint;
 pub mod model;
-//pub mod report;
+pub mod report;
 pub mod rule;
 pub mod source;
 

@@ -26,6 +26,12 @@ const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 /// is recorded and the other inputs are still read.
 pub fn load(paths: &[String]) -> Loaded {
     let mut out = Loaded::default();
+    load_into(&mut out, paths);
+    out
+}
+
+/// Reads every path into an existing [`Loaded`] (which may already hold config and data).
+pub fn load_into(out: &mut Loaded, paths: &[String]) {
     for p in paths {
         if p == "-" {
             let mut buf = Vec::new();
@@ -39,7 +45,6 @@ pub fn load(paths: &[String]) -> Loaded {
             out.read_file(p);
         }
     }
-    out
 }
 
 impl Loaded {

@@ -1,0 +1,137 @@
+//! `--format json`: the versioned JSON document of SPEC §5.1 (a contract: extend, never
+//! break). Extensions beyond §5.1: `help` and `suppression` on findings, and a top-level
+//! `errors` array of inputs that could not be read.
+
+use super::Output;
+use crate::model::Origin;
+use crate::source::files::SourceDb;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<JFinding<'a>>,
+    summary: JSummary,
+    errors: Vec<JError<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Location<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+}
+
+#[derive(Serialize)]
+struct JRelated<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JSuppression<'a> {
+    reason: &'a str,
+    location: Location<'a>,
+}
+
+#[derive(Serialize)]
+struct JFinding<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    environment: Option<&'a str>,
+    location: Option<Location<'a>>,
+    related: Vec<JRelated<'a>>,
+    suppressed: bool,
+    help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<JSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+struct JSummary {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    suppressed: usize,
+    files: usize,
+    environments: usize,
+    keys: u64,
+}
+
+#[derive(Serialize)]
+struct JError<'a> {
+    code: &'a str,
+    message: &'a str,
+    location: Option<Location<'a>>,
+    path: Option<&'a str>,
+}
+
+fn location(db: &SourceDb, o: Origin) -> Location<'_> {
+    let (path, line, column) = db.position(o);
+    Location { path, line, column }
+}
+
+/// Renders the JSON document (pretty-printed, with a trailing newline).
+pub fn render(out: &Output<'_>) -> String {
+    let db = out.db;
+    let findings = out
+        .findings
+        .iter()
+        .map(|f| JFinding {
+            rule: f.rule,
+            severity: f.severity.as_str(),
+            message: &f.message,
+            environment: f.environment.as_deref(),
+            location: f.primary.map(|o| location(db, o)),
+            related: f
+                .related
+                .iter()
+                .map(|r| {
+                    let l = location(db, r.origin);
+                    JRelated { path: l.path, line: l.line, column: l.column, message: &r.message }
+                })
+                .collect(),
+            suppressed: f.suppressed.is_some(),
+            help: f.help.as_deref(),
+            suppression: f.suppressed.as_ref().map(|s| JSuppression { reason: &s.reason, location: location(db, s.origin) }),
+        })
+        .collect();
+    let s = out.summary;
+    let doc = Doc {
+        version: 1,
+        tool: Tool { name: "stakelint", version: env!("CARGO_PKG_VERSION") },
+        findings,
+        summary: JSummary {
+            errors: s.errors,
+            warnings: s.warnings,
+            infos: s.infos,
+            suppressed: s.suppressed,
+            files: s.files,
+            environments: s.environments,
+            keys: s.keys,
+        },
+        errors: out
+            .errors
+            .iter()
+            .map(|e| JError {
+                code: e.code,
+                message: &e.message,
+                location: e.origin.map(|o| location(db, o)),
+                path: e.origin.map(|o| db.position(o).0).or(e.path.as_deref()),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
