@@ -65,7 +65,10 @@ impl Rule for BlastRadius {
             if let Some(h) = holders.iter().max_by_key(|h| h.key_count().unwrap_or(0))
                 && let (Some(n), Some(o)) = (h.key_count(), h.origin())
             {
-                f = f.related(o, format!("`{}` holds {} of them", h.name.value, thousands(n)));
+                f = f.related(
+                    o,
+                    format!("`{}` holds {} of them", h.name.value, thousands(n)),
+                );
             }
             cx.report(f);
         }
@@ -90,7 +93,9 @@ mod tests {
 
     #[test]
     fn silent_at_the_limit_and_not_assessed_without_counts() {
-        let y = inventory("validatorClients:\n  - {name: a, keys: {count: 600}}\n  - {name: b, keys: {count: 400}}\n");
+        let y = inventory(
+            "validatorClients:\n  - {name: a, keys: {count: 600}}\n  - {name: b, keys: {count: 400}}\n",
+        );
         assert!(run(&BlastRadius, &y).is_empty());
         let y = inventory("validatorClients:\n  - {name: a}\n");
         let f = run(&BlastRadius, &y);

@@ -45,11 +45,16 @@ impl Rule for ClElPairs {
             let mut f = Finding::new(
                 &META,
                 Some(env.name.origin),
-                format!("environment `{name}` runs {n} CL:EL pair{}, fewer than {min}", if n == 1 { "" } else { "s" }),
+                format!(
+                    "environment `{name}` runs {n} CL:EL pair{}, fewer than {min}",
+                    if n == 1 { "" } else { "s" }
+                ),
             )
             .env(name)
             .label(format!("{n} of {min} pairs"))
-            .help(format!("run at least {min} CL:EL pairs so that maintenance of one never removes failover"));
+            .help(format!(
+                "run at least {min} CL:EL pairs so that maintenance of one never removes failover"
+            ));
             for p in &env.pairs {
                 f = f.related(p.name.origin, format!("pair `{}`", p.name.value));
             }
@@ -76,7 +81,9 @@ mod tests {
 
     #[test]
     fn silent_with_three_pairs_or_without_validators() {
-        let y = inventory(&format!("nodes:\n  - {{name: a}}\n  - {{name: b}}\n  - {{name: c}}\n{VC}"));
+        let y = inventory(&format!(
+            "nodes:\n  - {{name: a}}\n  - {{name: b}}\n  - {{name: c}}\n{VC}"
+        ));
         assert!(run(&ClElPairs, &y).is_empty());
         let y = inventory("nodes:\n  - {name: a}\n");
         assert!(run(&ClElPairs, &y).is_empty());

@@ -44,19 +44,30 @@ impl Rule for ClientDiversity {
             let name = &env.name.value;
             let mut fired = false;
             for layer in [Layer::Execution, Layer::Consensus] {
-                let known: Vec<_> = env.pairs.iter().filter_map(|p| p.client(layer).map(|c| (p, c))).collect();
-                let distinct: BTreeSet<&str> = known.iter().map(|(_, c)| c.client.value.as_str()).collect();
+                let known: Vec<_> = env
+                    .pairs
+                    .iter()
+                    .filter_map(|p| p.client(layer).map(|c| (p, c)))
+                    .collect();
+                let distinct: BTreeSet<&str> =
+                    known.iter().map(|(_, c)| c.client.value.as_str()).collect();
                 if distinct.len() > 1 {
                     continue;
                 }
                 if known.len() < env.pairs.len() {
                     if let Some(p) = env.pairs.iter().find(|p| p.client(layer).is_none()) {
-                        let why = format!("the {} client of pair `{}` is unknown", layer.as_str(), p.name.value);
+                        let why = format!(
+                            "the {} client of pair `{}` is unknown",
+                            layer.as_str(),
+                            p.name.value
+                        );
                         cx.not_assessed(Some(name), Some(p.name.origin), &why);
                     }
                     continue;
                 }
-                let Some(((_, last), others)) = known.split_last() else { continue };
+                let Some(((_, last), others)) = known.split_last() else {
+                    continue;
+                };
                 let client = &last.client.value;
                 let mut f = Finding::new(
                     &META,
@@ -78,14 +89,30 @@ impl Rule for ClientDiversity {
             let combos: BTreeSet<(&str, &str)> = env
                 .pairs
                 .iter()
-                .filter_map(|p| Some((p.consensus.as_ref()?.client.value.as_str(), p.execution.as_ref()?.client.value.as_str())))
+                .filter_map(|p| {
+                    Some((
+                        p.consensus.as_ref()?.client.value.as_str(),
+                        p.execution.as_ref()?.client.value.as_str(),
+                    ))
+                })
                 .collect();
-            let complete = env.pairs.iter().all(|p| p.consensus.is_some() && p.execution.is_some());
+            let complete = env
+                .pairs
+                .iter()
+                .all(|p| p.consensus.is_some() && p.execution.is_some());
             if complete && (combos.len() as u64) < min {
                 cx.report(
-                    Finding::new(&META, Some(env.name.origin), format!("environment `{name}` uses {} CL:EL combination{}, fewer than {min}", combos.len(), if combos.len() == 1 { "" } else { "s" }))
-                        .env(name)
-                        .help("vary the client combinations of the pairs"),
+                    Finding::new(
+                        &META,
+                        Some(env.name.origin),
+                        format!(
+                            "environment `{name}` uses {} CL:EL combination{}, fewer than {min}",
+                            combos.len(),
+                            if combos.len() == 1 { "" } else { "s" }
+                        ),
+                    )
+                    .env(name)
+                    .help("vary the client combinations of the pairs"),
                 );
             }
         }
@@ -99,7 +126,9 @@ mod tests {
 
     #[test]
     fn fires_when_one_execution_client_runs_everywhere() {
-        let y = inventory("nodes:\n  - {name: a, consensus: {client: lighthouse}, execution: {client: geth}}\n  - {name: b, consensus: {client: teku}, execution: {client: geth}}\n");
+        let y = inventory(
+            "nodes:\n  - {name: a, consensus: {client: lighthouse}, execution: {client: geth}}\n  - {name: b, consensus: {client: teku}, execution: {client: geth}}\n",
+        );
         let f = run(&ClientDiversity, &y);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].1, 9);
@@ -108,7 +137,9 @@ mod tests {
 
     #[test]
     fn silent_on_diverse_pairs() {
-        let y = inventory("nodes:\n  - {name: a, consensus: {client: lighthouse}, execution: {client: geth}}\n  - {name: b, consensus: {client: teku}, execution: {client: besu}}\n");
+        let y = inventory(
+            "nodes:\n  - {name: a, consensus: {client: lighthouse}, execution: {client: geth}}\n  - {name: b, consensus: {client: teku}, execution: {client: besu}}\n",
+        );
         assert!(run(&ClientDiversity, &y).is_empty());
     }
 }

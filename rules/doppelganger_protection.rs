@@ -53,19 +53,40 @@ impl Rule for DoppelgangerProtection {
             for vc in &env.validator_clients {
                 let name = &vc.name.value;
                 let client = vc.client.as_ref().map(|c| c.value.as_str());
-                let flag = client.and_then(|c| FLAGS.iter().find(|(id, _)| *id == c)).map(|(_, f)| *f);
+                let flag = client
+                    .and_then(|c| FLAGS.iter().find(|(id, _)| *id == c))
+                    .map(|(_, f)| *f);
                 let help = flag.map_or_else(
                     || "enable doppelganger protection in the validator client".to_owned(),
                     |f| format!("enable it with `{f}` and set `doppelganger: true`"),
                 );
                 let f = match (&vc.doppelganger, client) {
                     (Some(d), _) if d.value => continue,
-                    (Some(d), _) => Finding::new(&META, Some(d.origin), format!("validator client `{name}` runs with doppelganger protection off")).label("turned off"),
+                    (Some(d), _) => Finding::new(
+                        &META,
+                        Some(d.origin),
+                        format!("validator client `{name}` runs with doppelganger protection off"),
+                    )
+                    .label("turned off"),
                     (None, Some(c)) if ON_BY_DEFAULT.contains(&c) => continue,
-                    (None, Some("vouch")) => Finding::new(&META, Some(vc.name.origin), format!("validator client `{name}` is vouch, which has no doppelganger protection")),
-                    (None, Some(c)) => Finding::new(&META, Some(vc.name.origin), format!("validator client `{name}` runs `{c}`, whose doppelganger protection is off by default")),
+                    (None, Some("vouch")) => Finding::new(
+                        &META,
+                        Some(vc.name.origin),
+                        format!(
+                            "validator client `{name}` is vouch, which has no doppelganger protection"
+                        ),
+                    ),
+                    (None, Some(c)) => Finding::new(
+                        &META,
+                        Some(vc.name.origin),
+                        format!(
+                            "validator client `{name}` runs `{c}`, whose doppelganger protection is off by default"
+                        ),
+                    ),
                     (None, None) => {
-                        let why = format!("neither the client nor the doppelganger setting of validator client `{name}` is known");
+                        let why = format!(
+                            "neither the client nor the doppelganger setting of validator client `{name}` is known"
+                        );
                         cx.not_assessed(Some(env_name), Some(vc.name.origin), &why);
                         continue;
                     }
@@ -83,7 +104,9 @@ mod tests {
 
     #[test]
     fn fires_when_off_explicitly_or_by_default() {
-        let y = inventory("validatorClients:\n  - {name: a, client: lighthouse, doppelganger: false}\n  - {name: b, client: teku}\n");
+        let y = inventory(
+            "validatorClients:\n  - {name: a, client: lighthouse, doppelganger: false}\n  - {name: b, client: teku}\n",
+        );
         let f = run(&DoppelgangerProtection, &y);
         let lines: Vec<usize> = f.iter().map(|x| x.1).collect();
         assert_eq!(lines, vec![8, 9], "{f:?}");
@@ -92,7 +115,9 @@ mod tests {
 
     #[test]
     fn silent_when_on_or_on_by_default() {
-        let y = inventory("validatorClients:\n  - {name: a, client: lighthouse, doppelganger: true}\n  - {name: b, client: nimbus}\n");
+        let y = inventory(
+            "validatorClients:\n  - {name: a, client: lighthouse, doppelganger: true}\n  - {name: b, client: nimbus}\n",
+        );
         assert!(run(&DoppelgangerProtection, &y).is_empty());
     }
 }

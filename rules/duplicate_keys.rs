@@ -42,7 +42,11 @@ impl Rule for DuplicateKeys {
     }
 
     fn check(&self, model: &Model, cx: &mut CheckCtx<'_>) {
-        let holders: Vec<Holder<'_>> = model.environments.iter().flat_map(|e| e.holders()).collect();
+        let holders: Vec<Holder<'_>> = model
+            .environments
+            .iter()
+            .flat_map(crate::model::Environment::holders)
+            .collect();
         // One hash pass: key → holders (each with the first place it lists the key).
         let mut by_key: HashMap<PubKey, Vec<(usize, &Located<PubKey>)>> = HashMap::new();
         for (i, h) in holders.iter().enumerate() {
@@ -57,16 +61,37 @@ impl Rule for DuplicateKeys {
         let mut groups: BTreeMap<Vec<usize>, Vec<Vec<&Located<PubKey>>>> = BTreeMap::new();
         for places in by_key.into_values().filter(|v| v.len() > 1) {
             let set: Vec<usize> = places.iter().map(|(i, _)| *i).collect();
-            groups.entry(set).or_default().push(places.into_iter().map(|(_, k)| k).collect());
+            groups
+                .entry(set)
+                .or_default()
+                .push(places.into_iter().map(|(_, k)| k).collect());
         }
         for (set, mut keys) in groups {
             keys.sort_by_key(|places| places[0].origin);
             cx.report(finding(&holders, &set, &keys));
         }
         for env in &model.environments {
-            let blind: Vec<&str> = env.holders().iter().filter(|h| h.key_sets.iter().any(|k| k.count.is_some()) && h.pubkeys().next().is_none()).map(|h| h.name.value.as_str()).collect();
-            if !blind.is_empty() && model.environments.iter().map(|e| e.holders().len()).sum::<usize>() > 1 {
-                let why = format!("keys of {} are declared only by count in environment `{}`", names(blind.iter().copied()), env.name.value);
+            let blind: Vec<&str> = env
+                .holders()
+                .iter()
+                .filter(|h| {
+                    h.key_sets.iter().any(|k| k.count.is_some()) && h.pubkeys().next().is_none()
+                })
+                .map(|h| h.name.value.as_str())
+                .collect();
+            if !blind.is_empty()
+                && model
+                    .environments
+                    .iter()
+                    .map(|e| e.holders().len())
+                    .sum::<usize>()
+                    > 1
+            {
+                let why = format!(
+                    "keys of {} are declared only by count in environment `{}`",
+                    names(blind.iter().copied()),
+                    env.name.value
+                );
                 cx.not_assessed(Some(&env.name.value), Some(env.name.origin), &why);
             }
         }
@@ -84,12 +109,27 @@ fn finding(holders: &[Holder<'_>], set: &[usize], keys: &[Vec<&Located<PubKey>>]
         _ => who.join(""),
     };
     let message = if keys.len() == 1 {
-        format!("validator key {} is held by {who}", keys[0][0].value.short())
+        format!(
+            "validator key {} is held by {who}",
+            keys[0][0].value.short()
+        )
     } else {
-        let listed: Vec<String> = keys.iter().take(LISTED).map(|k| k[0].value.short()).collect();
+        let listed: Vec<String> = keys
+            .iter()
+            .take(LISTED)
+            .map(|k| k[0].value.short())
+            .collect();
         let more = keys.len().saturating_sub(LISTED);
-        let tail = if more > 0 { format!(" and {} more", thousands(more as u64)) } else { String::new() };
-        format!("{} validator keys are held by {who}: {}{tail}", thousands(keys.len() as u64), listed.join(", "))
+        let tail = if more > 0 {
+            format!(" and {} more", thousands(more as u64))
+        } else {
+            String::new()
+        };
+        format!(
+            "{} validator keys are held by {who}: {}{tail}",
+            thousands(keys.len() as u64),
+            listed.join(", ")
+        )
     };
     let first = &keys[0];
     let env = &holders[set[0]].environment.value;
@@ -98,7 +138,13 @@ fn finding(holders: &[Holder<'_>], set: &[usize], keys: &[Vec<&Located<PubKey>>]
         .label(format!("held by `{}`", holders[set[0]].name.value))
         .help("load each key in exactly one holder; move keys only with a slashing-protection export and import");
     for (k, &h) in first.iter().zip(set).skip(1) {
-        f = f.related(k.origin, format!("also held by `{}` (env `{}`)", holders[h].name.value, holders[h].environment.value));
+        f = f.related(
+            k.origin,
+            format!(
+                "also held by `{}` (env `{}`)",
+                holders[h].name.value, holders[h].environment.value
+            ),
+        );
     }
     f
 }
@@ -126,7 +172,13 @@ mod tests {
         let f = run(&DuplicateKeys, &doc(&shared, &shared));
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].1, 9);
-        assert!(f[0].2.starts_with("5 validator keys are held by `vc-a` (env `p1`) and `vc-b` (env `p2`)"), "{}", f[0].2);
+        assert!(
+            f[0].2.starts_with(
+                "5 validator keys are held by `vc-a` (env `p1`) and `vc-b` (env `p2`)"
+            ),
+            "{}",
+            f[0].2
+        );
         assert!(f[0].2.ends_with("and 2 more"), "{}", f[0].2);
     }
 

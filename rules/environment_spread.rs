@@ -32,7 +32,11 @@ impl Rule for EnvironmentSpread {
     }
 
     fn check(&self, model: &Model, cx: &mut CheckCtx<'_>) {
-        let envs: Vec<_> = model.environments.iter().filter(|e| !e.pairs.is_empty()).collect();
+        let envs: Vec<_> = model
+            .environments
+            .iter()
+            .filter(|e| !e.pairs.is_empty())
+            .collect();
         if envs.len() < 2 {
             return;
         }
@@ -50,16 +54,29 @@ impl Rule for EnvironmentSpread {
         }
         let area = areas.iter().next().map_or("", |a| a.as_str());
         if let Some(first) = unknown.first() {
-            let why = format!("the area of environment{} {} is unknown", if unknown.len() == 1 { "" } else { "s" }, names(unknown.iter().map(|e| e.name.value.as_str())));
+            let why = format!(
+                "the area of environment{} {} is unknown",
+                if unknown.len() == 1 { "" } else { "s" },
+                names(unknown.iter().map(|e| e.name.value.as_str()))
+            );
             cx.not_assessed(Some(&first.name.value), Some(first.name.origin), &why);
             return;
         }
-        let Some((last, others)) = envs.split_last() else { return };
-        let mut f = Finding::new(&META, Some(last.name.origin), format!("all {} environments are in {area}", envs.len()))
-            .label(format!("`{}` is in {area} too", last.name.value))
-            .help("run at least one environment in another broad area");
+        let Some((last, others)) = envs.split_last() else {
+            return;
+        };
+        let mut f = Finding::new(
+            &META,
+            Some(last.name.origin),
+            format!("all {} environments are in {area}", envs.len()),
+        )
+        .label(format!("`{}` is in {area} too", last.name.value))
+        .help("run at least one environment in another broad area");
         for e in others {
-            f = f.related(e.name.origin, format!("environment `{}` in {area}", e.name.value));
+            f = f.related(
+                e.name.origin,
+                format!("environment `{}` in {area}", e.name.value),
+            );
         }
         cx.report(f);
     }

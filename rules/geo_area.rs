@@ -39,20 +39,37 @@ impl Rule for GeoArea {
             let split = cx.data.regions.areas_of(env);
             if let Some(p) = split.unmapped.iter().find(|p| p.region.is_some()) {
                 let region = p.region.as_ref().map_or("", |r| r.value.as_str());
-                let why = format!("region `{region}` of pair `{}` has no known area; map it under `regions:` in .stakelint.yaml", p.name.value);
+                let why = format!(
+                    "region `{region}` of pair `{}` has no known area; map it under `regions:` in .stakelint.yaml",
+                    p.name.value
+                );
                 cx.not_assessed(Some(name), p.region.as_ref().map(|r| r.origin), &why);
             }
             if split.by_area.len() < 2 {
                 continue;
             }
             // Point at the pairs of the smallest area: those are the ones to move.
-            let Some((minority, pairs)) = split.by_area.iter().min_by_key(|(_, ps)| ps.len()) else { continue };
+            let Some((minority, pairs)) = split.by_area.iter().min_by_key(|(_, ps)| ps.len())
+            else {
+                continue;
+            };
             let summary: Vec<String> = split
                 .by_area
                 .iter()
-                .map(|(a, ps)| format!("{} ({})", a.as_str(), names(ps.iter().filter_map(|p| p.region.as_ref().map(|r| r.value.as_str())))))
+                .map(|(a, ps)| {
+                    format!(
+                        "{} ({})",
+                        a.as_str(),
+                        names(
+                            ps.iter()
+                                .filter_map(|p| p.region.as_ref().map(|r| r.value.as_str()))
+                        )
+                    )
+                })
                 .collect();
-            let Some(first) = pairs.first().and_then(|p| p.region.as_ref()) else { continue };
+            let Some(first) = pairs.first().and_then(|p| p.region.as_ref()) else {
+                continue;
+            };
             let mut f = Finding::new(&META, Some(first.origin), format!("environment `{name}` spans {}", summary.join(" and ")))
                 .env(name)
                 .label(format!("the only {} pair{}", minority.as_str(), if pairs.len() == 1 { "" } else { "s" }))
@@ -63,7 +80,10 @@ impl Rule for GeoArea {
                 }
                 for p in ps {
                     if let Some(r) = &p.region {
-                        f = f.related(r.origin, format!("pair `{}` in {}", p.name.value, area.as_str()));
+                        f = f.related(
+                            r.origin,
+                            format!("pair `{}` in {}", p.name.value, area.as_str()),
+                        );
                     }
                 }
             }
@@ -79,16 +99,23 @@ mod tests {
 
     #[test]
     fn fires_across_areas_at_the_minority_pair() {
-        let y = inventory("nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: europe-west3-a}\n  - {name: c, region: us-east-1}\n");
+        let y = inventory(
+            "nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: europe-west3-a}\n  - {name: c, region: us-east-1}\n",
+        );
         let f = run(&GeoArea, &y);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!((f[0].0.as_str(), f[0].1), ("geo-area", 10));
-        assert!(f[0].2.contains("AMERS") && f[0].2.contains("EMEA"), "{}", f[0].2);
+        assert!(
+            f[0].2.contains("AMERS") && f[0].2.contains("EMEA"),
+            "{}",
+            f[0].2
+        );
     }
 
     #[test]
     fn silent_inside_one_area_and_not_assessed_for_unmapped_regions() {
-        let y = inventory("nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: fsn1}\n");
+        let y =
+            inventory("nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: fsn1}\n");
         assert!(run(&GeoArea, &y).is_empty());
         let y = inventory("nodes:\n  - {name: a, region: my-basement}\n");
         let f = run(&GeoArea, &y);

@@ -42,18 +42,36 @@ impl Rule for GeoSpread {
         for env in &model.environments {
             let name = &env.name.value;
             let need = min.min(env.pairs.len() as u64);
-            let regions: BTreeSet<String> = env.pairs.iter().filter_map(|p| p.region.as_ref().map(|r| r.value.trim().to_ascii_lowercase())).collect();
+            let regions: BTreeSet<String> = env
+                .pairs
+                .iter()
+                .filter_map(|p| {
+                    p.region
+                        .as_ref()
+                        .map(|r| r.value.trim().to_ascii_lowercase())
+                })
+                .collect();
             if regions.len() as u64 >= need {
                 continue;
             }
             let missing: Vec<_> = env.pairs.iter().filter(|p| p.region.is_none()).collect();
             if let Some(first) = missing.first() {
-                let why = format!("no region is known for pair{} {} of environment `{name}`", if missing.len() == 1 { "" } else { "s" }, names(missing.iter().map(|p| p.name.value.as_str())));
+                let why = format!(
+                    "no region is known for pair{} {} of environment `{name}`",
+                    if missing.len() == 1 { "" } else { "s" },
+                    names(missing.iter().map(|p| p.name.value.as_str()))
+                );
                 cx.not_assessed(Some(name), Some(first.name.origin), &why);
                 continue;
             }
-            let located: Vec<_> = env.pairs.iter().filter_map(|p| Some((p, p.region.as_ref()?))).collect();
-            let Some(((last, region), others)) = located.split_last() else { continue };
+            let located: Vec<_> = env
+                .pairs
+                .iter()
+                .filter_map(|p| Some((p, p.region.as_ref()?)))
+                .collect();
+            let Some(((last, region), others)) = located.split_last() else {
+                continue;
+            };
             let mut f = Finding::new(
                 &META,
                 Some(region.origin),
@@ -77,7 +95,9 @@ mod tests {
 
     #[test]
     fn fires_when_all_pairs_share_a_region() {
-        let y = inventory("nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: EU-WEST-1}\n");
+        let y = inventory(
+            "nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: EU-WEST-1}\n",
+        );
         let f = run(&GeoSpread, &y);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!((f[0].0.as_str(), f[0].1), ("geo-spread", 9));
@@ -85,7 +105,9 @@ mod tests {
 
     #[test]
     fn silent_across_regions_and_for_a_single_pair() {
-        let y = inventory("nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: eu-central-1}\n");
+        let y = inventory(
+            "nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: eu-central-1}\n",
+        );
         assert!(run(&GeoSpread, &y).is_empty());
         let y = inventory("nodes:\n  - {name: a, region: eu-west-1}\n");
         assert!(run(&GeoSpread, &y).is_empty());

@@ -36,17 +36,31 @@ impl Rule for InvalidSuppression {
                 _ => None,
             };
             let f = if rule != "*" && crate::rules::by_id(rule).is_none() {
-                Finding::new(&META, Some(s.rule.origin), format!("suppression names unknown rule `{rule}`"))
-                    .label("not a rule id")
-                    .help("`stakelint rules` lists the rule ids")
+                Finding::new(
+                    &META,
+                    Some(s.rule.origin),
+                    format!("suppression names unknown rule `{rule}`"),
+                )
+                .label("not a rule id")
+                .help("`stakelint rules` lists the rule ids")
             } else {
                 match s.problem(cx.data.today) {
                     None => continue,
-                    Some(SuppressionProblem::NoReason) => Finding::new(&META, Some(s.reason.as_ref().map_or(s.origin, |r| r.origin)), format!("suppression of `{rule}` has no reason, so it does not suppress"))
-                        .help("add `reason:` saying why the guardrail does not apply and who approved it"),
-                    Some(SuppressionProblem::Expired(d)) => Finding::new(&META, Some(s.expires.as_ref().map_or(s.origin, |e| e.origin)), format!("suppression of `{rule}` expired on {d}, so it does not suppress"))
-                        .label("expired")
-                        .help("fix what it suppressed, or renew the waiver with a new date and reason"),
+                    Some(SuppressionProblem::NoReason) => Finding::new(
+                        &META,
+                        Some(s.reason.as_ref().map_or(s.origin, |r| r.origin)),
+                        format!("suppression of `{rule}` has no reason, so it does not suppress"),
+                    )
+                    .help(
+                        "add `reason:` saying why the guardrail does not apply and who approved it",
+                    ),
+                    Some(SuppressionProblem::Expired(d)) => Finding::new(
+                        &META,
+                        Some(s.expires.as_ref().map_or(s.origin, |e| e.origin)),
+                        format!("suppression of `{rule}` expired on {d}, so it does not suppress"),
+                    )
+                    .label("expired")
+                    .help("fix what it suppressed, or renew the waiver with a new date and reason"),
                 }
             };
             let f = match env {
@@ -65,7 +79,9 @@ mod tests {
 
     #[test]
     fn fires_without_reason_after_expiry_and_on_unknown_rules() {
-        let y = inventory("ignore:\n  - {rule: geo-area}\n  - {rule: geo-spread, reason: ok, expires: 2025-01-01}\n  - {rule: geo-aera, reason: typo}\n");
+        let y = inventory(
+            "ignore:\n  - {rule: geo-area}\n  - {rule: geo-spread, reason: ok, expires: 2025-01-01}\n  - {rule: geo-aera, reason: typo}\n",
+        );
         let f = run(&InvalidSuppression, &y);
         let lines: Vec<usize> = f.iter().map(|x| x.1).collect();
         assert_eq!(lines, vec![8, 9, 10], "{f:?}");
@@ -75,7 +91,9 @@ mod tests {
 
     #[test]
     fn silent_on_reasoned_current_suppressions() {
-        let y = inventory("ignore:\n  - {rule: geo-area, reason: approved, expires: 2027-01-01}\n  - {rule: host-spread, reason: approved}\n");
+        let y = inventory(
+            "ignore:\n  - {rule: geo-area, reason: approved, expires: 2027-01-01}\n  - {rule: host-spread, reason: approved}\n",
+        );
         assert!(run(&InvalidSuppression, &y).is_empty());
     }
 }

@@ -46,13 +46,19 @@ mod tests {
         let f = run(&GeoSpread, &y);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].0, "not-assessed");
-        assert!(f[0].2.starts_with("`geo-spread` not assessed"), "{}", f[0].2);
+        assert!(
+            f[0].2.starts_with("`geo-spread` not assessed"),
+            "{}",
+            f[0].2
+        );
         assert_eq!(f[0].1, 9, "points at the pair without a region");
     }
 
     #[test]
     fn silent_when_everything_is_known() {
-        let y = inventory("nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: eu-central-1}\n");
+        let y = inventory(
+            "nodes:\n  - {name: a, region: eu-west-1}\n  - {name: b, region: eu-central-1}\n",
+        );
         assert!(run(&GeoSpread, &y).is_empty());
     }
 }

@@ -76,7 +76,9 @@ mod tests {
 
     #[test]
     fn fires_on_unsafe_thresholds_and_single_instances() {
-        let y = inventory("signers:\n  - {name: a, kind: dirk, instances: 4, threshold: 2}\n  - {name: b, kind: web3signer, instances: 1}\n  - {name: c, kind: dirk, instances: 3, threshold: 3}\n");
+        let y = inventory(
+            "signers:\n  - {name: a, kind: dirk, instances: 4, threshold: 2}\n  - {name: b, kind: web3signer, instances: 1}\n  - {name: c, kind: dirk, instances: 3, threshold: 3}\n",
+        );
         let f = run(&SignerRedundancy, &y);
         let lines: Vec<usize> = f.iter().map(|x| x.1).collect();
         assert_eq!(lines, vec![8, 9, 10], "{f:?}");
@@ -86,7 +88,9 @@ mod tests {
 
     #[test]
     fn silent_on_two_of_three_and_three_of_five() {
-        let y = inventory("signers:\n  - {name: a, kind: dirk, instances: 3, threshold: 2}\n  - {name: b, kind: dirk, instances: 5, threshold: 3}\n");
+        let y = inventory(
+            "signers:\n  - {name: a, kind: dirk, instances: 3, threshold: 2}\n  - {name: b, kind: dirk, instances: 5, threshold: 3}\n",
+        );
         assert!(run(&SignerRedundancy, &y).is_empty());
     }
 }

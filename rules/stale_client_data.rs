@@ -33,13 +33,22 @@ impl Rule for StaleClientData {
     fn check(&self, _model: &Model, cx: &mut CheckCtx<'_>) {
         let max = i64::try_from(cx.param_u64("max_age_days")).unwrap_or(i64::MAX);
         let date = &cx.data.shares.date;
-        let Ok(span) = date.value.until(cx.data.today) else { return };
+        let Ok(span) = date.value.until(cx.data.today) else {
+            return;
+        };
         let age = i64::from(span.get_days());
         if age > max {
             cx.report(
-                Finding::new(&META, Some(date.origin), format!("the client-share data is {age} days old (from {}), older than {max} days", date.value))
-                    .label("measured on this date")
-                    .help("pass fresh figures with `--client-shares FILE`, or upgrade stakelint"),
+                Finding::new(
+                    &META,
+                    Some(date.origin),
+                    format!(
+                        "the client-share data is {age} days old (from {}), older than {max} days",
+                        date.value
+                    ),
+                )
+                .label("measured on this date")
+                .help("pass fresh figures with `--client-shares FILE`, or upgrade stakelint"),
             );
         }
     }
@@ -55,7 +64,12 @@ mod tests {
     fn run(days_old: i64) -> usize {
         let mut loaded = Loaded::default();
         let mut data = rule_data(&mut loaded);
-        data.today = data.shares.date.value.checked_add(jiff::Span::new().days(days_old)).unwrap();
+        data.today = data
+            .shares
+            .date
+            .value
+            .checked_add(jiff::Span::new().days(days_old))
+            .unwrap();
         let mut cx = CheckCtx::new(StaleClientData.meta(), &data, None);
         StaleClientData.check(&loaded.model, &mut cx);
         cx.into_findings().len()

@@ -55,12 +55,19 @@ impl Rule for SupermajorityClient {
                     }
                 }
                 if let Some(p) = unknown {
-                    let why = format!("the {} client of pair `{}` is unknown", layer.as_str(), p.name.value);
+                    let why = format!(
+                        "the {} client of pair `{}` is unknown",
+                        layer.as_str(),
+                        p.name.value
+                    );
                     cx.not_assessed(Some(name), Some(p.name.origin), &why);
                 }
                 for (client, refs) in used {
                     let Some(share) = cx.data.shares.share(layer, client).map(|s| s.value) else {
-                        let why = format!("the client-share table has no {} share for `{client}`", layer.as_str());
+                        let why = format!(
+                            "the client-share table has no {} share for `{client}`",
+                            layer.as_str()
+                        );
                         cx.not_assessed(Some(name), Some(refs[0].client.origin), &why);
                         continue;
                     };
@@ -99,7 +106,9 @@ mod tests {
 
     fn run_with_geth_share(share: f64, env: &str) -> Vec<crate::finding::Finding> {
         let mut loaded = Loaded::default();
-        let id = loaded.db.add(SourceFile::new("t.yaml".into(), inventory(env)));
+        let id = loaded
+            .db
+            .add(SourceFile::new("t.yaml".into(), inventory(env)));
         loaded.add_text(id);
         let mut data = rule_data(&mut loaded);
         data.shares.execution.get_mut("geth").unwrap().value = share;
@@ -114,7 +123,12 @@ mod tests {
     fn fires_on_a_supermajority_client() {
         let f = run_with_geth_share(0.70, PAIRS);
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("`geth` has 70.0% of the execution network"), "{}", f[0].message);
+        assert!(
+            f[0].message
+                .contains("`geth` has 70.0% of the execution network"),
+            "{}",
+            f[0].message
+        );
         assert_eq!(f[0].related.len(), 1);
     }
 

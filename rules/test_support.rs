@@ -17,7 +17,11 @@ pub(crate) fn rule_data(loaded: &mut Loaded) -> RuleData {
     let shares = data::parse_client_shares(id, loaded.db.get(id)).expect("embedded shares");
     let id = data::builtin(&mut loaded.db, "regions.yaml", data::REGIONS);
     let regions = data::Regions::parse(id, loaded.db.get(id)).expect("embedded regions");
-    RuleData { shares, regions, today: today() }
+    RuleData {
+        shares,
+        regions,
+        today: today(),
+    }
 }
 
 /// Runs `rule` on an inventory text; returns its findings as (rule, line, message).
@@ -25,13 +29,21 @@ pub(crate) fn run(rule: &dyn Rule, yaml: &str) -> Vec<(String, usize, String)> {
     let mut loaded = Loaded::default();
     let id = loaded.db.add(SourceFile::new("test.yaml".into(), yaml));
     loaded.add_text(id);
-    assert!(loaded.errors.is_empty(), "input errors: {:?}", loaded.errors);
+    assert!(
+        loaded.errors.is_empty(),
+        "input errors: {:?}",
+        loaded.errors
+    );
     let data = rule_data(&mut loaded);
     run_model(rule, &loaded, &data)
 }
 
 /// Runs `rule` on a loaded model.
-pub(crate) fn run_model(rule: &dyn Rule, loaded: &Loaded, data: &RuleData) -> Vec<(String, usize, String)> {
+pub(crate) fn run_model(
+    rule: &dyn Rule,
+    loaded: &Loaded,
+    data: &RuleData,
+) -> Vec<(String, usize, String)> {
     let mut cx = CheckCtx::new(rule.meta(), data, None);
     rule.check(&loaded.model, &mut cx);
     let findings: Vec<Finding> = cx.into_findings();

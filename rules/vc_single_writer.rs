@@ -61,7 +61,8 @@ mod tests {
 
     #[test]
     fn fires_on_replicas_with_local_keys() {
-        let y = inventory("validatorClients:\n  - name: vc\n    replicas: 2\n    keys: {count: 10}\n");
+        let y =
+            inventory("validatorClients:\n  - name: vc\n    replicas: 2\n    keys: {count: 10}\n");
         let f = run(&VcSingleWriter, &y);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].1, 9, "points at `replicas`");
@@ -69,7 +70,9 @@ mod tests {
 
     #[test]
     fn silent_on_one_replica_or_a_remote_signer() {
-        let y = inventory("validatorClients:\n  - {name: vc, replicas: 1}\n  - {name: v2, replicas: 2, signer: w}\nsigners:\n  - {name: w, kind: web3signer}\n");
+        let y = inventory(
+            "validatorClients:\n  - {name: vc, replicas: 1}\n  - {name: v2, replicas: 2, signer: w}\nsigners:\n  - {name: w, kind: web3signer}\n",
+        );
         assert!(run(&VcSingleWriter, &y).is_empty());
     }
 }

@@ -36,7 +36,9 @@ pub struct Analysis {
 
 /// Today's date in UTC.
 pub fn today() -> jiff::civil::Date {
-    jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date()
+    jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date()
 }
 
 /// Runs the whole pipeline. Bad inputs are collected in `errors`; everything else is linted.
@@ -45,17 +47,34 @@ pub fn analyze(req: &Request) -> Analysis {
     let config = load_config(req, &mut loaded);
     let data = rule_data(req, &config, &mut loaded);
     load::load_into(&mut loaded, &req.paths);
-    let Loaded { db, mut model, errors: mut errors_out, files } = loaded;
+    let Loaded {
+        db,
+        mut model,
+        errors: mut errors_out,
+        files,
+    } = loaded;
     lint::prepare(&mut model, &config, &req.options);
     let findings = lint::check(&model, &data, &config, &db, &req.options);
     let summary = Summary::new(&findings, files, &model);
     errors_out.sort_by_key(|e| e.origin.map(|o| (o.file, o.span.start)));
-    Analysis { db, model, findings, errors: errors_out, summary }
+    Analysis {
+        db,
+        model,
+        findings,
+        errors: errors_out,
+        summary,
+    }
 }
 
 fn load_config(req: &Request, loaded: &mut Loaded) -> Config {
-    let path = req.config.clone().or_else(|| std::env::current_dir().ok().and_then(|d| config::discover(&d)));
-    let Some(path) = path else { return Config::default() };
+    let path = req.config.clone().or_else(|| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|d| config::discover(&d))
+    });
+    let Some(path) = path else {
+        return Config::default();
+    };
     match config::load(&mut loaded.db, &path) {
         Ok(c) => c,
         Err(errs) => {
@@ -66,28 +85,43 @@ fn load_config(req: &Request, loaded: &mut Loaded) -> Config {
 }
 
 fn rule_data(req: &Request, config: &Config, loaded: &mut Loaded) -> RuleData {
-    let shares_path = req.client_shares.clone().or_else(|| config.client_shares.clone());
+    let shares_path = req
+        .client_shares
+        .clone()
+        .or_else(|| config.client_shares.clone());
     let custom = shares_path.and_then(|p| {
         let shown = config::display_path(&p);
         match std::fs::read_to_string(&p) {
             Ok(text) => {
                 let id = loaded.db.add(SourceFile::new(shown, text));
-                data::parse_client_shares(id, loaded.db.get(id)).map_err(|e| loaded.errors.push(e)).ok()
+                data::parse_client_shares(id, loaded.db.get(id))
+                    .map_err(|e| loaded.errors.push(e))
+                    .ok()
             }
             Err(e) => {
-                loaded.errors.push(InputError::file("client-shares", &shown, format!("cannot read client shares `{shown}`: {e}")));
+                loaded.errors.push(InputError::file(
+                    "client-shares",
+                    &shown,
+                    format!("cannot read client shares `{shown}`: {e}"),
+                ));
                 None
             }
         }
     });
     let shares = custom.unwrap_or_else(|| {
         let id = data::builtin(&mut loaded.db, "client-shares.yaml", data::CLIENT_SHARES);
-        data::parse_client_shares(id, loaded.db.get(id)).expect("the embedded client-share table is valid (tested)")
+        data::parse_client_shares(id, loaded.db.get(id))
+            .expect("the embedded client-share table is valid (tested)")
     });
     let id = data::builtin(&mut loaded.db, "regions.yaml", data::REGIONS);
-    let mut regions = data::Regions::parse(id, loaded.db.get(id)).expect("the embedded region table is valid (tested)");
+    let mut regions = data::Regions::parse(id, loaded.db.get(id))
+        .expect("the embedded region table is valid (tested)");
     for (code, area) in &config.regions {
         regions.insert(code, *area);
     }
-    RuleData { shares, regions, today: req.today }
+    RuleData {
+        shares,
+        regions,
+        today: req.today,
+    }
 }

@@ -109,7 +109,8 @@ pub enum RulesFormat {
 }
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
-    s.parse().map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+    s.parse()
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
 /// Entry point of the binary.
@@ -118,13 +119,17 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Lint(args) => lint_cmd(&args),
         Command::Rules(args) => emit(&rules_text(args.format), None),
-        Command::Explain { id } => match explain_text(&id) {
-            Some(text) => emit(&text, None),
-            None => {
-                let _ = writeln!(std::io::stderr(), "error: unknown rule `{id}`; `stakelint rules` lists the rule ids");
+        Command::Explain { id } => {
+            if let Some(text) = explain_text(&id) {
+                emit(&text, None)
+            } else {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: unknown rule `{id}`; `stakelint rules` lists the rule ids"
+                );
                 ExitCode::from(2)
             }
-        },
+        }
     }
 }
 
@@ -153,23 +158,40 @@ fn lint_cmd(args: &LintArgs) -> ExitCode {
         let text = report::human::render_errors(&a.db, &a.errors, color);
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
-    let out = Output { db: &a.db, findings: &a.findings, errors: &a.errors, summary: a.summary };
+    let out = Output {
+        db: &a.db,
+        findings: &a.findings,
+        errors: &a.errors,
+        summary: a.summary,
+    };
     let color = args.output.is_none() && color_wanted(args.color, std::io::stdout().is_terminal());
-    let code = emit(&report::render(args.format, &out, color), args.output.as_ref());
+    let code = emit(
+        &report::render(args.format, &out, color),
+        args.output.as_ref(),
+    );
     if code != ExitCode::SUCCESS || !a.errors.is_empty() {
         return ExitCode::from(2);
     }
     let failing = args.fail_on.threshold().is_some_and(|t| {
-        a.findings.iter().any(|f| f.suppressed.is_none() && f.severity >= t)
+        a.findings
+            .iter()
+            .any(|f| f.suppressed.is_none() && f.severity >= t)
     });
-    if failing { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Writes `text` to the file, or to stdout; a write failure is exit code 2.
 fn emit(text: &str, file: Option<&PathBuf>) -> ExitCode {
     let result = match file {
-        Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display())),
-        None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| format!("cannot write to standard output: {e}")),
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write to standard output: {e}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -201,10 +223,19 @@ pub fn rules_text(format: RulesFormat) -> String {
             s
         }
         RulesFormat::Table => {
-            let mut s = format!("{:<24} {:<8} {:<26} {}\n", "RULE", "DEFAULT", "PARAMETERS", "CHECKS");
+            let mut s = format!(
+                "{:<24} {:<8} {:<26} {}\n",
+                "RULE", "DEFAULT", "PARAMETERS", "CHECKS"
+            );
             for r in rules::ALL {
                 let m = r.meta();
-                s.push_str(&format!("{:<24} {:<8} {:<26} {}\n", m.id, m.severity.as_str(), params_text(m), m.summary()));
+                s.push_str(&format!(
+                    "{:<24} {:<8} {:<26} {}\n",
+                    m.id,
+                    m.severity.as_str(),
+                    params_text(m),
+                    m.summary()
+                ));
             }
             s
         }
@@ -215,7 +246,13 @@ pub fn rules_text(format: RulesFormat) -> String {
 pub fn params_text(m: &crate::rule::RuleMeta) -> String {
     m.params
         .iter()
-        .map(|p| if p.integer { format!("{}: {}", p.name, p.default as u64) } else { format!("{}: {}", p.name, p.default) })
+        .map(|p| {
+            if p.integer {
+                format!("{}: {}", p.name, p.default as u64)
+            } else {
+                format!("{}: {}", p.name, p.default)
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -227,7 +264,11 @@ pub fn explain_text(id: &str) -> Option<String> {
     if !m.params.is_empty() {
         s.push_str("## Parameters\n");
         for p in m.params {
-            let default = if p.integer { (p.default as u64).to_string() } else { p.default.to_string() };
+            let default = if p.integer {
+                (p.default as u64).to_string()
+            } else {
+                p.default.to_string()
+            };
             s.push_str(&format!("- `{}` (default {default}): {}\n", p.name, p.doc));
         }
         s.push('\n');
@@ -235,4 +276,27 @@ pub fn explain_text(id: &str) -> Option<String> {
     s.push_str(m.docs().trim());
     s.push('\n');
     Some(s)
+}
+
+/// The README's rule table (between `<!-- rules:start -->` and `<!-- rules:end -->`),
+/// generated from the rules' metadata; a test keeps the README in sync.
+pub fn readme_rules_table() -> String {
+    let mut s = String::from("| rule | default | parameters | checks |\n|---|---|---|---|\n");
+    for r in rules::ALL {
+        let m = r.meta();
+        let params = params_text(m);
+        let params = if params.is_empty() {
+            String::new()
+        } else {
+            format!("`{params}`")
+        };
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            m.id,
+            m.severity.as_str(),
+            params,
+            m.summary()
+        ));
+    }
+    s
 }

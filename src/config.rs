@@ -74,8 +74,13 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 /// Reads and validates a config file, registering it in `db`.
 pub fn load(db: &mut SourceDb, path: &Path) -> Result<Config, Vec<InputError>> {
     let shown = display_path(path);
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| vec![InputError::file("config", &shown, format!("cannot read config `{shown}`: {e}"))])?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![InputError::file(
+            "config",
+            &shown,
+            format!("cannot read config `{shown}`: {e}"),
+        )]
+    })?;
     let id = db.add(SourceFile::new(shown, text));
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse(id, db.get(id), &dir)
@@ -100,8 +105,12 @@ pub fn parse(file: FileId, src: &SourceFile, dir: &Path) -> Result<Config, Vec<I
         match Area::parse(&area.value) {
             Some(a) => cfg.regions.push((code, a)),
             None => errors.push(
-                InputError::at("config", origin_of(file, 0, &area), format!("`{}` is not an area", area.value))
-                    .help("expected AMERS, EMEA or APAC"),
+                InputError::at(
+                    "config",
+                    origin_of(file, 0, &area),
+                    format!("`{}` is not an area", area.value),
+                )
+                .help("expected AMERS, EMEA or APAC"),
             ),
         }
     }
@@ -114,18 +123,27 @@ pub fn parse(file: FileId, src: &SourceFile, dir: &Path) -> Result<Config, Vec<I
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(cfg) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(errors)
+    }
 }
 
 fn waiver(file: FileId, w: IgnoreDoc) -> Result<Suppression, InputError> {
     let origin = origin_of(file, 0, &w.rule);
-    let expires = w.expires.map(|e| parse_expiry("config", file, 0, e)).transpose()?;
+    let expires = w
+        .expires
+        .map(|e| parse_expiry("config", file, 0, &e))
+        .transpose()?;
     let scope = w
         .environment
         .map_or(Scope::All, |e| Scope::Environment(e.value));
     Ok(Suppression {
         rule: Located::new(w.rule.value, origin),
-        reason: w.reason.map(|r| Located::new(r.value.clone(), origin_of(file, 0, &r))),
+        reason: w
+            .reason
+            .map(|r| Located::new(r.value.clone(), origin_of(file, 0, &r))),
         expires,
         scope,
         source: SuppressionSource::Config,
@@ -133,10 +151,19 @@ fn waiver(file: FileId, w: IgnoreDoc) -> Result<Suppression, InputError> {
     })
 }
 
-fn rules_section(file: FileId, rules: &Spanned<Node>, cfg: &mut Config, errors: &mut Vec<InputError>) {
+fn rules_section(
+    file: FileId,
+    rules: &Spanned<Node>,
+    cfg: &mut Config,
+    errors: &mut Vec<InputError>,
+) {
     let at = |s: &Spanned<Node>| origin_of(file, 0, s);
     let Node::Map(entries) = &rules.value else {
-        errors.push(InputError::at("config", at(rules), "`rules` must be a mapping of rule id to settings"));
+        errors.push(InputError::at(
+            "config",
+            at(rules),
+            "`rules` must be a mapping of rule id to settings",
+        ));
         return;
     };
     for (key, value) in entries {
@@ -166,7 +193,14 @@ fn rules_section(file: FileId, rules: &Spanned<Node>, cfg: &mut Config, errors: 
                         } else {
                             format!("`{}` takes `severity` and {}", meta.id, known.join(", "))
                         };
-                        errors.push(InputError::at("config", origin_of(file, 0, k), format!("unknown setting `{}` for rule `{}`", k.value, meta.id)).help(help));
+                        errors.push(
+                            InputError::at(
+                                "config",
+                                origin_of(file, 0, k),
+                                format!("unknown setting `{}` for rule `{}`", k.value, meta.id),
+                            )
+                            .help(help),
+                        );
                         continue;
                     };
                     let num = match v.value {
@@ -179,11 +213,27 @@ fn rules_section(file: FileId, rules: &Spanned<Node>, cfg: &mut Config, errors: 
                         Some(n) if n >= 0.0 => {
                             rc.params.insert(param.name.to_owned(), n);
                         }
-                        _ => errors.push(InputError::at("config", at(v), format!("`{}` must be a {}", param.name, if param.integer { "whole number ≥ 0" } else { "number ≥ 0" }))),
+                        _ => errors.push(InputError::at(
+                            "config",
+                            at(v),
+                            format!(
+                                "`{}` must be a {}",
+                                param.name,
+                                if param.integer {
+                                    "whole number ≥ 0"
+                                } else {
+                                    "number ≥ 0"
+                                }
+                            ),
+                        )),
                     }
                 }
             }
-            _ => errors.push(InputError::at("config", at(value), format!("settings of `{}` must be a severity or a mapping", meta.id))),
+            _ => errors.push(InputError::at(
+                "config",
+                at(value),
+                format!("settings of `{}` must be a severity or a mapping", meta.id),
+            )),
         }
         cfg.rules.insert(meta.id.to_owned(), rc);
     }
@@ -192,7 +242,10 @@ fn rules_section(file: FileId, rules: &Spanned<Node>, cfg: &mut Config, errors: 
 fn level(s: &str, origin: crate::model::Origin, errors: &mut Vec<InputError>) -> Option<Level> {
     let l = Level::parse(s);
     if l.is_none() {
-        errors.push(InputError::at("config", origin, format!("`{s}` is not a severity")).help("expected off, info, warning or error"));
+        errors.push(
+            InputError::at("config", origin, format!("`{s}` is not a severity"))
+                .help("expected off, info, warning or error"),
+        );
     }
     l
 }

@@ -48,23 +48,40 @@ struct SharesDoc {
 pub fn parse_client_shares(file: FileId, src: &SourceFile) -> Result<ClientShares, InputError> {
     let doc: SharesDoc = yaml::parse_typed(file, src, 0, &src.text)?;
     let date_origin = origin_of(file, 0, &doc.date);
-    let date = doc.date.value.trim().parse::<jiff::civil::Date>().map_err(|_| {
-        InputError::at("client-shares", date_origin, format!("`{}` is not a date", doc.date.value))
+    let date = doc
+        .date
+        .value
+        .trim()
+        .parse::<jiff::civil::Date>()
+        .map_err(|_| {
+            InputError::at(
+                "client-shares",
+                date_origin,
+                format!("`{}` is not a date", doc.date.value),
+            )
             .help("write the date as YYYY-MM-DD")
-    })?;
-    let table = |m: BTreeMap<String, Spanned<f64>>| -> Result<HashMap<String, Located<f64>>, InputError> {
-        m.into_iter()
-            .map(|(k, v)| {
-                let origin = origin_of(file, 0, &v);
-                if (0.0..=1.0).contains(&v.value) {
-                    Ok((k.to_ascii_lowercase(), Located::new(v.value, origin)))
-                } else {
-                    Err(InputError::at("client-shares", origin, format!("share {} of `{k}` is not a fraction between 0 and 1", v.value))
+        })?;
+    let table =
+        |m: BTreeMap<String, Spanned<f64>>| -> Result<HashMap<String, Located<f64>>, InputError> {
+            m.into_iter()
+                .map(|(k, v)| {
+                    let origin = origin_of(file, 0, &v);
+                    if (0.0..=1.0).contains(&v.value) {
+                        Ok((k.to_ascii_lowercase(), Located::new(v.value, origin)))
+                    } else {
+                        Err(InputError::at(
+                            "client-shares",
+                            origin,
+                            format!(
+                                "share {} of `{k}` is not a fraction between 0 and 1",
+                                v.value
+                            ),
+                        )
                         .help("write 42.9% as 0.429"))
-                }
-            })
-            .collect()
-    };
+                    }
+                })
+                .collect()
+        };
     Ok(ClientShares {
         date: Located::new(date, date_origin),
         source: doc.source,
@@ -103,8 +120,12 @@ impl Regions {
         for p in doc.providers {
             for (code, area) in p.regions {
                 let parsed = Area::parse(&area.value).ok_or_else(|| {
-                    InputError::at("regions", origin_of(file, 0, &area), format!("`{}` is not an area", area.value))
-                        .help("expected AMERS, EMEA or APAC")
+                    InputError::at(
+                        "regions",
+                        origin_of(file, 0, &area),
+                        format!("`{}` is not an area", area.value),
+                    )
+                    .help("expected AMERS, EMEA or APAC")
                 })?;
                 out.insert(&code, parsed);
             }
@@ -125,13 +146,17 @@ impl Regions {
             return Some(*a);
         }
         let mut candidates = Vec::new();
-        if code.ends_with(|c: char| c.is_ascii_lowercase()) && code.contains(|c: char| c.is_ascii_digit()) {
+        if code.ends_with(|c: char| c.is_ascii_lowercase())
+            && code.contains(|c: char| c.is_ascii_digit())
+        {
             candidates.push(code[..code.len() - 1].to_owned());
         }
         if let Some(i) = code.rfind('-') {
             candidates.push(code[..i].to_owned());
         }
-        candidates.into_iter().find_map(|c| self.map.get(&c).copied())
+        candidates
+            .into_iter()
+            .find_map(|c| self.map.get(&c).copied())
     }
 
     /// The pairs of an environment by area, and the pairs whose region has no known area
@@ -174,7 +199,10 @@ pub struct RuleData {
 
 /// Registers an embedded table in the source database (so findings can point into it).
 pub fn builtin(db: &mut SourceDb, name: &str, text: &'static str) -> FileId {
-    db.add(SourceFile::new(format!("<builtin>/rules/data/{name}"), text))
+    db.add(SourceFile::new(
+        format!("<builtin>/rules/data/{name}"),
+        text,
+    ))
 }
 
 #[cfg(test)]

@@ -36,7 +36,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(meta: &'static RuleMeta, primary: Option<Origin>, message: impl Into<String>) -> Self {
+    pub fn new(
+        meta: &'static RuleMeta,
+        primary: Option<Origin>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             rule: meta.id,
             severity: meta.severity,
@@ -89,7 +93,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -93,13 +93,19 @@ fn suppress(model: &Model, today: jiff::civil::Date, findings: &mut [Finding]) {
                     Scope::All => true,
                     Scope::Environment(e) => f.environment.as_deref() == Some(e),
                     Scope::Within(o) => f.primary.is_some_and(|p| {
-                        p.file == o.file && p.span.start >= o.span.start && p.span.end() <= o.span.end()
+                        p.file == o.file
+                            && p.span.start >= o.span.start
+                            && p.span.end() <= o.span.end()
                     }),
                 }
         });
         if let Some(s) = hit {
             f.suppressed = Some(Suppressed {
-                reason: s.reason.as_ref().map(|r| r.value.clone()).unwrap_or_default(),
+                reason: s
+                    .reason
+                    .as_ref()
+                    .map(|r| r.value.clone())
+                    .unwrap_or_default(),
                 origin: s.origin,
             });
         }
@@ -109,7 +115,10 @@ fn suppress(model: &Model, today: jiff::civil::Date, findings: &mut [Finding]) {
 /// Sorts by path, position, rule (SPEC §5.1); findings without a location come first.
 pub fn sort(db: &SourceDb, findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        let key = |f: &Finding| f.primary.map(|o| (db.get(o.file).path.clone(), o.span.start));
+        let key = |f: &Finding| {
+            f.primary
+                .map(|o| (db.get(o.file).path.clone(), o.span.start))
+        };
         key(a)
             .cmp(&key(b))
             .then_with(|| a.rule.cmp(b.rule))

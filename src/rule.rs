@@ -68,7 +68,11 @@ impl RuleMeta {
     pub fn summary(&self) -> String {
         let what = self.section("What it does").unwrap_or_default();
         let first = what.split("\n\n").next().unwrap_or("");
-        first.split_whitespace().collect::<Vec<_>>().join(" ")
+        let flat = first.split_whitespace().collect::<Vec<_>>().join(" ");
+        match flat.find(". ") {
+            Some(i) => flat[..=i].to_owned(),
+            None => flat,
+        }
     }
 
     pub fn param(&self, name: &str) -> Option<&Param> {

@@ -21,14 +21,22 @@ fn run(dir: &Path) -> stakelint::app::Analysis {
         options: Options::default(),
     };
     let a = analyze(&req);
-    assert!(a.errors.is_empty(), "{}: input errors {:?}", dir.display(), a.errors);
+    assert!(
+        a.errors.is_empty(),
+        "{}: input errors {:?}",
+        dir.display(),
+        a.errors
+    );
     a
 }
 
 /// Every (path, line) marked for `rule` in the files of `dir` (hidden files included).
 fn marked(dir: &Path, rule: &str) -> BTreeSet<(String, usize)> {
     let mut out = BTreeSet::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     for f in files.iter().filter(|f| f.is_file()) {
         let text = std::fs::read_to_string(f).unwrap();
@@ -59,13 +67,26 @@ fn check(rule: &str) {
     let base = Path::new("fixtures").join(rule);
     let fail = base.join("fail");
     let expected = marked(&fail, rule);
-    assert!(!expected.is_empty(), "{}: no `{MARK}{rule}` marker", fail.display());
+    assert!(
+        !expected.is_empty(),
+        "{}: no `{MARK}{rule}` marker",
+        fail.display()
+    );
     let a = run(&fail);
     assert_eq!(fired(&a, rule), expected, "{rule} on {}", fail.display());
     let pass = base.join("pass");
     let a = run(&pass);
-    let unexpected: Vec<_> = a.findings.iter().filter(|f| f.rule == rule).map(|f| &f.message).collect();
-    assert!(unexpected.is_empty(), "{rule} fired on {}: {unexpected:?}", pass.display());
+    let unexpected: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| &f.message)
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{rule} fired on {}: {unexpected:?}",
+        pass.display()
+    );
 }
 
 macro_rules! rule_tests {

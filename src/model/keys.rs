@@ -107,7 +107,10 @@ impl<'m> Holder<'m> {
     }
 
     fn distinct_explicit(&self) -> u64 {
-        self.pubkeys().map(|k| k.value).collect::<HashSet<_>>().len() as u64
+        self.pubkeys()
+            .map(|k| k.value)
+            .collect::<HashSet<_>>()
+            .len() as u64
     }
 
     /// Keys declared only by count, beyond the explicit ones (a VC saying `count: 800`
@@ -203,7 +206,11 @@ mod tests {
         let k = PubKey::parse(&text).unwrap();
         assert_eq!(k.to_string(), text);
         assert_eq!(k.short(), "0xabababab…abab");
-        assert!(PubKey::parse("0x1234").unwrap_err().contains("96 hex digits"));
+        assert!(
+            PubKey::parse("0x1234")
+                .unwrap_err()
+                .contains("96 hex digits")
+        );
         assert!(PubKey::parse(&format!("0x{}", "zz".repeat(48))).is_err());
     }
 }

@@ -25,10 +25,12 @@ impl Model {
     /// The environment called `name`, created (declared at `origin`) if it does not exist yet.
     /// Environments of the same name from several sources are one environment (SPEC §2.1).
     pub fn environment_mut(&mut self, name: &str, origin: Origin) -> &mut Environment {
-        let idx = match self.environments.iter().position(|e| e.name.value == name) {
-            Some(i) => i,
-            None => {
-                self.environments.push(Environment::new(Located::new(name.to_owned(), origin)));
+        let idx = if let Some(i) = self.environments.iter().position(|e| e.name.value == name) {
+            i
+        } else {
+            {
+                self.environments
+                    .push(Environment::new(Located::new(name.to_owned(), origin)));
                 self.environments.len() - 1
             }
         };
@@ -229,7 +231,11 @@ pub enum SuppressionProblem {
 impl Suppression {
     /// `None` when the suppression is valid on `today`.
     pub fn problem(&self, today: jiff::civil::Date) -> Option<SuppressionProblem> {
-        if self.reason.as_ref().is_none_or(|r| r.value.trim().is_empty()) {
+        if self
+            .reason
+            .as_ref()
+            .is_none_or(|r| r.value.trim().is_empty())
+        {
             return Some(SuppressionProblem::NoReason);
         }
         match &self.expires {

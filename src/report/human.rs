@@ -8,7 +8,9 @@ use crate::finding::{Finding, thousands};
 use crate::model::{FileId, Origin};
 use crate::rule::Severity;
 use crate::source::files::SourceDb;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
 use std::fmt;
 use std::sync::Arc;
 
@@ -34,13 +36,17 @@ impl std::error::Error for Rendered {}
 
 impl Diagnostic for Rendered {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
@@ -89,18 +95,25 @@ fn finding(db: &SourceDb, f: &Finding) -> Rendered {
         related: Vec::new(),
     };
     if let Some(o) = f.primary {
-        r.labels.push(LabeledSpan::new_primary_with_span(f.label.clone(), span(o)));
+        r.labels
+            .push(LabeledSpan::new_primary_with_span(f.label.clone(), span(o)));
     }
     for rel in &f.related {
         if f.primary.is_some_and(|p| p.file == rel.origin.file) {
-            r.labels.push(LabeledSpan::new_with_span(Some(rel.message.clone()), span(rel.origin)));
+            r.labels.push(LabeledSpan::new_with_span(
+                Some(rel.message.clone()),
+                span(rel.origin),
+            ));
         } else {
             r.related.push(Rendered {
                 code: None,
                 severity: miette::Severity::Advice,
                 message: rel.message.clone(),
                 source: Some(source(db, rel.origin.file)),
-                labels: vec![LabeledSpan::new_primary_with_span(Some(rel.message.clone()), span(rel.origin))],
+                labels: vec![LabeledSpan::new_primary_with_span(
+                    Some(rel.message.clone()),
+                    span(rel.origin),
+                )],
                 help: None,
                 related: Vec::new(),
             });
@@ -122,15 +135,25 @@ fn input_error(db: &SourceDb, e: &InputError) -> Rendered {
         severity: miette::Severity::Error,
         message,
         source: e.origin.map(|o| source(db, o.file)),
-        labels: e.origin.map(|o| LabeledSpan::new_primary_with_span(e.label.clone(), span(o))).into_iter().collect(),
+        labels: e
+            .origin
+            .map(|o| LabeledSpan::new_primary_with_span(e.label.clone(), span(o)))
+            .into_iter()
+            .collect(),
         help: e.help.clone(),
         related: Vec::new(),
     }
 }
 
 fn handler(color: bool) -> GraphicalReportHandler {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false)
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
 }
 
 /// Renders input errors (for stderr, in every format).
@@ -158,7 +181,11 @@ pub fn render(out: &Output<'_>, color: bool) -> String {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    format!("{} {word}{}", thousands(n as u64), if n == 1 { "" } else { "s" })
+    format!(
+        "{} {word}{}",
+        thousands(n as u64),
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 fn summary_line(out: &Output<'_>) -> String {
@@ -166,10 +193,31 @@ fn summary_line(out: &Output<'_>) -> String {
     let counts = if s.errors + s.warnings + s.infos == 0 {
         "no findings".to_owned()
     } else {
-        format!("{}, {}, {}", plural(s.errors, "error"), plural(s.warnings, "warning"), plural(s.infos, "info"))
+        format!(
+            "{}, {}, {}",
+            plural(s.errors, "error"),
+            plural(s.warnings, "warning"),
+            plural(s.infos, "info")
+        )
     };
-    let suppressed = if s.suppressed > 0 { format!(" ({} suppressed)", thousands(s.suppressed as u64)) } else { String::new() };
-    let inputs = format!("{}, {}, {}", plural(s.files, "file"), plural(s.environments, "environment"), plural(s.keys as usize, "key"));
-    let broken = if out.errors.is_empty() { String::new() } else { format!("; {} could not be read", plural(out.errors.len(), "input error")) };
+    let suppressed = if s.suppressed > 0 {
+        format!(" ({} suppressed)", thousands(s.suppressed as u64))
+    } else {
+        String::new()
+    };
+    let inputs = format!(
+        "{}, {}, {}",
+        plural(s.files, "file"),
+        plural(s.environments, "environment"),
+        plural(s.keys as usize, "key")
+    );
+    let broken = if out.errors.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} could not be read",
+            plural(out.errors.len(), "input error")
+        )
+    };
     format!("stakelint: {counts}{suppressed} in {inputs}{broken}")
 }

@@ -98,18 +98,29 @@ pub fn render(out: &Output<'_>) -> String {
                 .iter()
                 .map(|r| {
                     let l = location(db, r.origin);
-                    JRelated { path: l.path, line: l.line, column: l.column, message: &r.message }
+                    JRelated {
+                        path: l.path,
+                        line: l.line,
+                        column: l.column,
+                        message: &r.message,
+                    }
                 })
                 .collect(),
             suppressed: f.suppressed.is_some(),
             help: f.help.as_deref(),
-            suppression: f.suppressed.as_ref().map(|s| JSuppression { reason: &s.reason, location: location(db, s.origin) }),
+            suppression: f.suppressed.as_ref().map(|s| JSuppression {
+                reason: &s.reason,
+                location: location(db, s.origin),
+            }),
         })
         .collect();
     let s = out.summary;
     let doc = Doc {
         version: 1,
-        tool: Tool { name: "stakelint", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "stakelint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         findings,
         summary: JSummary {
             errors: s.errors,
@@ -131,7 +142,8 @@ pub fn render(out: &Output<'_>) -> String {
             })
             .collect(),
     };
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }

@@ -146,7 +146,10 @@ pub fn read(
     if doc.api_version.value != API_VERSION {
         cx.error(
             &doc.api_version,
-            format!("unsupported inventory apiVersion `{}`", doc.api_version.value),
+            format!(
+                "unsupported inventory apiVersion `{}`",
+                doc.api_version.value
+            ),
             format!("use `apiVersion: {API_VERSION}`"),
         );
     }
@@ -154,7 +157,11 @@ pub fn read(
     let mut env_names = HashSet::new();
     for env in doc.spec.environments {
         if !env_names.insert(env.name.value.clone()) {
-            cx.error(&env.name, format!("environment `{}` is declared twice", env.name.value), "merge the two entries");
+            cx.error(
+                &env.name,
+                format!("environment `{}` is declared twice", env.name.value),
+                "merge the two entries",
+            );
             continue;
         }
         cx.environment(env, &mut staged);
@@ -203,27 +210,35 @@ impl Cx {
     }
 
     /// Checks a client id against the known ids of a role.
-    fn client(&mut self, s: S<String>, known: &[&str], role: &str) -> Located<String> {
+    fn client(&mut self, s: &S<String>, known: &[&str], role: &str) -> Located<String> {
         let id = s.value.to_ascii_lowercase();
         if !known.contains(&id.as_str()) {
             self.error(
-                &s,
+                s,
                 format!("unknown {role} client `{}`", s.value),
                 format!("expected one of: {}", known.join(", ")),
             );
         }
-        let origin = self.origin(&s);
+        let origin = self.origin(s);
         Located::new(id, origin)
     }
 
     fn environment(&mut self, env: EnvDoc, model: &mut Model) {
         let name = self.loc(env.name);
-        let signer_names: HashSet<String> = env.signers.iter().map(|s| s.name.value.clone()).collect();
+        let signer_names: HashSet<String> =
+            env.signers.iter().map(|s| s.name.value.clone()).collect();
         let mut pairs = Vec::new();
         let mut seen = HashSet::new();
         for n in env.nodes {
             if !seen.insert(n.name.value.clone()) {
-                self.error(&n.name, format!("node `{}` is declared twice in `{}`", n.name.value, name.value), "give each CL:EL pair its own name");
+                self.error(
+                    &n.name,
+                    format!(
+                        "node `{}` is declared twice in `{}`",
+                        n.name.value, name.value
+                    ),
+                    "give each CL:EL pair its own name",
+                );
             }
             pairs.push(self.pair(n));
         }
@@ -231,7 +246,14 @@ impl Cx {
         seen.clear();
         for v in env.validator_clients {
             if !seen.insert(v.name.value.clone()) {
-                self.error(&v.name, format!("validator client `{}` is declared twice in `{}`", v.name.value, name.value), "give each validator client its own name");
+                self.error(
+                    &v.name,
+                    format!(
+                        "validator client `{}` is declared twice in `{}`",
+                        v.name.value, name.value
+                    ),
+                    "give each validator client its own name",
+                );
             }
             if let Some(s) = &v.signer
                 && !signer_names.contains(&s.value)
@@ -248,14 +270,25 @@ impl Cx {
         seen.clear();
         for s in env.signers {
             if !seen.insert(s.name.value.clone()) {
-                self.error(&s.name, format!("signer `{}` is declared twice in `{}`", s.name.value, name.value), "give each signer cluster its own name");
+                self.error(
+                    &s.name,
+                    format!(
+                        "signer `{}` is declared twice in `{}`",
+                        s.name.value, name.value
+                    ),
+                    "give each signer cluster its own name",
+                );
             }
             if let Some(sg) = self.signer(s) {
                 signers.push(sg);
             }
         }
         for i in env.ignore {
-            let supp = self.suppression(i, Scope::Environment(name.value.clone()), SuppressionSource::Inline);
+            let supp = self.suppression(
+                i,
+                Scope::Environment(name.value.clone()),
+                SuppressionSource::Inline,
+            );
             model.suppressions.extend(supp);
         }
         let target = model.environment_mut(&name.value, name.origin);
@@ -265,13 +298,19 @@ impl Cx {
     }
 
     fn pair(&mut self, n: NodeDoc) -> Pair {
-        let consensus = n.consensus.map(|c| self.client_ref(c, clients::CONSENSUS, "consensus"));
-        let execution = n.execution.map(|c| self.client_ref(c, clients::EXECUTION, "execution"));
+        let consensus = n
+            .consensus
+            .map(|c| self.client_ref(c, clients::CONSENSUS, "consensus"));
+        let execution = n
+            .execution
+            .map(|c| self.client_ref(c, clients::EXECUTION, "execution"));
         Pair {
             name: self.loc(n.name),
             consensus,
             execution,
-            placement: n.host.map_or(Placement::Unknown, |h| Placement::Host(self.loc(h))),
+            placement: n
+                .host
+                .map_or(Placement::Unknown, |h| Placement::Host(self.loc(h))),
             region: n.region.map(|r| self.loc(r)),
             zone: n.zone.map(|z| self.loc(z)),
         }
@@ -279,14 +318,16 @@ impl Cx {
 
     fn client_ref(&mut self, c: ClientDoc, known: &[&str], role: &str) -> ClientRef {
         ClientRef {
-            client: self.client(c.client, known, role),
+            client: self.client(&c.client, known, role),
             version: c.version.map(|v| self.loc(v)),
         }
     }
 
     fn validator_client(&mut self, v: VcDoc) -> ValidatorClient {
         let name = self.loc(v.name);
-        let client = v.client.map(|c| self.client(c, clients::VALIDATOR, "validator"));
+        let client = v
+            .client
+            .map(|c| self.client(&c, clients::VALIDATOR, "validator"));
         let replicas = v
             .replicas
             .map_or_else(|| Located::new(1, name.origin), |r| self.loc(r));
@@ -319,7 +360,10 @@ impl Cx {
         if let Some(t) = &s.threshold
             && (t.value == 0 || t.value > instances.value)
         {
-            let msg = format!("threshold {} is impossible with {} instances", t.value, instances.value);
+            let msg = format!(
+                "threshold {} is impossible with {} instances",
+                t.value, instances.value
+            );
             self.error(t, msg, "a threshold T of N instances needs 1 ≤ T ≤ N");
         }
         Some(Signer {
@@ -347,7 +391,11 @@ impl Cx {
         for p in doc.pubkeys.unwrap_or_default() {
             match PubKey::parse(p.value.trim()) {
                 Ok(key) => pubkeys.push(Located::new(key, self.origin(&p))),
-                Err(why) => self.error(&p, format!("malformed public key: {why}"), "write each key as 0x followed by 96 hex digits"),
+                Err(why) => self.error(
+                    &p,
+                    format!("malformed public key: {why}"),
+                    "write each key as 0x followed by 96 hex digits",
+                ),
             }
         }
         KeySet {
@@ -357,12 +405,25 @@ impl Cx {
         }
     }
 
-    fn suppression(&mut self, i: IgnoreDoc, scope: Scope, source: SuppressionSource) -> Option<Suppression> {
+    fn suppression(
+        &mut self,
+        i: IgnoreDoc,
+        scope: Scope,
+        source: SuppressionSource,
+    ) -> Option<Suppression> {
         let entry = self.origin(&i.rule);
         if let Some(e) = &i.environment {
-            self.error(e, "`environment` is implied inside an environment's `ignore:`".into(), "remove it");
+            self.error(
+                e,
+                "`environment` is implied inside an environment's `ignore:`".into(),
+                "remove it",
+            );
         }
-        let expires = match i.expires.map(|e| parse_expiry("inventory", self.file, self.base, e)).transpose() {
+        let expires = match i
+            .expires
+            .map(|e| parse_expiry("inventory", self.file, self.base, &e))
+            .transpose()
+        {
             Ok(e) => e,
             Err(err) => {
                 self.errors.push(err);
@@ -385,9 +446,9 @@ pub(crate) fn parse_expiry(
     code: &'static str,
     file: FileId,
     base: usize,
-    e: S<String>,
+    e: &S<String>,
 ) -> Result<Located<jiff::civil::Date>, InputError> {
-    let origin = origin_of(file, base, &e);
+    let origin = origin_of(file, base, e);
     e.value
         .trim()
         .parse::<jiff::civil::Date>()

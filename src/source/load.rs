@@ -37,7 +37,11 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
             let mut buf = Vec::new();
             match std::io::stdin().read_to_end(&mut buf) {
                 Ok(_) => out.add_bytes("-".into(), buf),
-                Err(e) => out.errors.push(InputError::file("io", "-", format!("cannot read stdin: {e}"))),
+                Err(e) => out.errors.push(InputError::file(
+                    "io",
+                    "-",
+                    format!("cannot read stdin: {e}"),
+                )),
             }
         } else if Path::new(p).is_dir() {
             out.walk(p);
@@ -64,8 +68,11 @@ impl Loaded {
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    let path = e.path().map_or_else(|| dir.to_owned(), |p| p.to_string_lossy().into_owned());
-                    self.errors.push(InputError::file("io", &path, format!("cannot read: {e}")));
+                    let path = e
+                        .path()
+                        .map_or_else(|| dir.to_owned(), |p| p.to_string_lossy().into_owned());
+                    self.errors
+                        .push(InputError::file("io", &path, format!("cannot read: {e}")));
                 }
             }
         }
@@ -74,7 +81,11 @@ impl Loaded {
     fn read_file(&mut self, path: &str) {
         match std::fs::read(path) {
             Ok(bytes) => self.add_bytes(path.to_owned(), bytes),
-            Err(e) => self.errors.push(InputError::file("io", path, format!("cannot read `{path}`: {e}"))),
+            Err(e) => self.errors.push(InputError::file(
+                "io",
+                path,
+                format!("cannot read `{path}`: {e}"),
+            )),
         }
     }
 

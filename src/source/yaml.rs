@@ -273,9 +273,16 @@ mod tests {
         let spec = sts.spec.unwrap();
         assert_eq!(spec.replicas, Some(3));
         let pod = spec.template.spec.unwrap();
-        assert_eq!(pod.containers[0].image.as_deref(), Some("sigp/lighthouse:v7.0.1"));
+        assert_eq!(
+            pod.containers[0].image.as_deref(),
+            Some("sigp/lighthouse:v7.0.1")
+        );
         // 0644 is octal as in kubectl
-        let mode = pod.volumes.unwrap()[0].secret.as_ref().unwrap().default_mode;
+        let mode = pod.volumes.unwrap()[0]
+            .secret
+            .as_ref()
+            .unwrap()
+            .default_mode;
         assert_eq!(mode, Some(0o644));
         let image = Node::pointer(&docs[0], "/spec/template/spec/containers/0/image").unwrap();
         assert_eq!(pos(&src, origin_of(FileId(0), 0, image)), (12, 18));
@@ -294,7 +301,11 @@ mod tests {
     fn alias_bombs_stop_at_the_budget() {
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..8 {
-            let prev = if i == 0 { "a".to_string() } else { format!("b{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("b{}", i - 1)
+            };
             let refs = vec![format!("*{prev}"); 10].join(", ");
             bomb.push_str(&format!("b{i}: &b{i} [{refs}]\n"));
         }
