@@ -30,7 +30,11 @@ impl Rule for StaleClientData {
         &META
     }
 
-    fn check(&self, _model: &Model, cx: &mut CheckCtx<'_>) {
+    fn check(&self, model: &Model, cx: &mut CheckCtx<'_>) {
+        // The table only matters when there are clients to judge.
+        if model.environments.iter().all(|e| e.pairs.is_empty()) {
+            return;
+        }
         let max = i64::try_from(cx.param_u64("max_age_days")).unwrap_or(i64::MAX);
         let date = &cx.data.shares.date;
         let Ok(span) = date.value.until(cx.data.today) else {
@@ -58,11 +62,14 @@ impl Rule for StaleClientData {
 mod tests {
     use super::StaleClientData;
     use crate::rule::{CheckCtx, Rule};
-    use crate::rules::test_support::rule_data;
-    use crate::source::load::Loaded;
+    use crate::rules::test_support::{inventory, rule_data};
+    use crate::source::{files::SourceFile, load::Loaded};
 
     fn run(days_old: i64) -> usize {
         let mut loaded = Loaded::default();
+        let y = inventory("nodes:\n  - {name: a, execution: {client: geth}}\n");
+        let id = loaded.db.add(SourceFile::new("t.yaml".into(), y));
+        loaded.add_text(id);
         let mut data = rule_data(&mut loaded);
         data.today = data
             .shares
@@ -80,5 +87,14 @@ mod tests {
         assert_eq!(run(91), 1);
         assert_eq!(run(90), 0);
         assert_eq!(run(3), 0);
+    }
+
+    #[test]
+    fn silent_when_no_client_is_judged() {
+        let mut loaded = Loaded::default();
+        let data = rule_data(&mut loaded);
+        let mut cx = CheckCtx::new(StaleClientData.meta(), &data, None);
+        StaleClientData.check(&loaded.model, &mut cx);
+        assert!(cx.into_findings().is_empty());
     }
 }

@@ -214,10 +214,7 @@ fn summary_line(out: &Output<'_>) -> String {
     let broken = if out.errors.is_empty() {
         String::new()
     } else {
-        format!(
-            "; {} could not be read",
-            plural(out.errors.len(), "input error")
-        )
+        format!("; {} could not be read", plural(out.errors.len(), "input"))
     };
     format!("stakelint: {counts}{suppressed} in {inputs}{broken}")
 }

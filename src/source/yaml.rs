@@ -194,7 +194,7 @@ fn to_input_error(
 ) -> InputError {
     let message = e.without_snippet().to_string();
     // The bare message starts with "line L column C: "; the location is shown separately.
-    let message = strip_position_prefix(&message).to_owned();
+    let message = strip_position_suffix(strip_position_prefix(&message)).to_owned();
     let offset = e.location().filter(|l| l.line() > 0).map_or(0, |l| {
         let (line, col) = (l.line() as usize, l.column() as usize);
         match sub {
@@ -208,6 +208,14 @@ fn to_input_error(
         "yaml"
     };
     InputError::at(code, Origin::new(file, Span::new(offset, 0)), message).label("here")
+}
+
+/// Drops a trailing " at line L, column C" (the location is shown separately).
+fn strip_position_suffix(m: &str) -> &str {
+    match m.rfind(" at line ") {
+        Some(i) if m[i..].contains(", column ") => &m[..i],
+        _ => m,
+    }
 }
 
 fn strip_position_prefix(m: &str) -> &str {
