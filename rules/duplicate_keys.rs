@@ -138,7 +138,7 @@ fn finding(holders: &[Holder<'_>], set: &[usize], keys: &[Vec<&Located<PubKey>>]
         .label(format!("held by `{}`", holders[set[0]].name.value))
         .help("load each key in exactly one holder; move keys only with a slashing-protection export and import");
     for (k, &h) in first.iter().zip(set).skip(1) {
-        f = f.related(
+        f = f.also_env(&holders[h].environment.value).related(
             k.origin,
             format!(
                 "also held by `{}` (env `{}`)",

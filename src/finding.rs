@@ -26,6 +26,9 @@ pub struct Finding {
     /// Lower-case fragment, names in backticks, no trailing period.
     pub message: String,
     pub environment: Option<String>,
+    /// Other environments the finding involves (e.g. the second holder of a duplicated key);
+    /// `--environment` keeps the finding when any of them is selected.
+    pub other_environments: Vec<String>,
     /// The place to change.
     pub primary: Option<Origin>,
     /// Label on the primary span.
@@ -46,6 +49,7 @@ impl Finding {
             severity: meta.severity,
             message: message.into(),
             environment: None,
+            other_environments: Vec::new(),
             primary,
             label: None,
             related: Vec::new(),
@@ -57,6 +61,17 @@ impl Finding {
     #[must_use]
     pub fn env(mut self, env: &str) -> Self {
         self.environment = Some(env.to_owned());
+        self
+    }
+
+    /// Records another environment the finding involves.
+    #[must_use]
+    pub fn also_env(mut self, env: &str) -> Self {
+        if self.environment.as_deref() != Some(env)
+            && !self.other_environments.iter().any(|e| e == env)
+        {
+            self.other_environments.push(env.to_owned());
+        }
         self
     }
 

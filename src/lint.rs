@@ -73,6 +73,9 @@ pub fn check(
             f.environment
                 .as_ref()
                 .is_none_or(|e| opts.environments.contains(e))
+                || f.other_environments
+                    .iter()
+                    .any(|e| opts.environments.contains(e))
         });
     }
     suppress(model, data.today, &mut out);
@@ -114,15 +117,14 @@ fn suppress(model: &Model, today: jiff::civil::Date, findings: &mut [Finding]) {
 
 /// Sorts by path, position, rule (SPEC §5.1); findings without a location come first.
 pub fn sort(db: &SourceDb, findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        let key = |f: &Finding| {
-            f.primary
-                .map(|o| (db.get(o.file).path.clone(), o.span.start))
-        };
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.rule.cmp(b.rule))
-            .then_with(|| a.message.cmp(&b.message))
+    findings.sort_by_cached_key(|f| {
+        let at = f.primary.map(|o| db.position(o));
+        (
+            at.map(|(path, line, _)| (path.to_owned(), line)),
+            f.rule,
+            at.map(|(_, _, col)| col),
+            f.message.clone(),
+        )
     });
 }
 
