@@ -54,6 +54,20 @@ pub fn analyze(req: &Request) -> Analysis {
         files,
     } = loaded;
     lint::prepare(&mut model, &config, &req.options);
+    for name in &req.options.environments {
+        if !model.environments.iter().any(|e| &e.name.value == name) {
+            let known: Vec<&str> = model
+                .environments
+                .iter()
+                .map(|e| e.name.value.as_str())
+                .collect();
+            let msg = format!(
+                "--environment `{name}` matches no environment in the inputs (found: {})",
+                known.join(", ")
+            );
+            errors_out.push(InputError::file("usage", "--environment", msg));
+        }
+    }
     let findings = lint::check(&model, &data, &config, &db, &req.options);
     let summary = Summary::new(&findings, files, &model);
     errors_out.sort_by_key(|e| e.origin.map(|o| (o.file, o.span.start)));
@@ -75,13 +89,9 @@ fn load_config(req: &Request, loaded: &mut Loaded) -> Config {
     let Some(path) = path else {
         return Config::default();
     };
-    match config::load(&mut loaded.db, &path) {
-        Ok(c) => c,
-        Err(errs) => {
-            loaded.errors.extend(errs);
-            Config::default()
-        }
-    }
+    let (config, errors) = config::load(&mut loaded.db, &path);
+    loaded.errors.extend(errors);
+    config
 }
 
 fn rule_data(req: &Request, config: &Config, loaded: &mut Loaded) -> RuleData {

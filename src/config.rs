@@ -71,30 +71,38 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Reads and validates a config file, registering it in `db`.
-pub fn load(db: &mut SourceDb, path: &Path) -> Result<Config, Vec<InputError>> {
+/// Reads and validates a config file, registering it in `db`. Returns the valid part of
+/// the config beside the errors of the rest.
+pub fn load(db: &mut SourceDb, path: &Path) -> (Config, Vec<InputError>) {
     let shown = display_path(path);
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![InputError::file(
-            "config",
-            &shown,
-            format!("cannot read config `{shown}`: {e}"),
-        )]
-    })?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = format!("cannot read config `{shown}`: {e}");
+            return (
+                Config::default(),
+                vec![InputError::file("config", &shown, msg)],
+            );
+        }
+    };
     let id = db.add(SourceFile::new(shown, text));
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse(id, db.get(id), &dir)
 }
 
 /// Parses a config text; relative paths in it resolve against `dir`.
-pub fn parse(file: FileId, src: &SourceFile, dir: &Path) -> Result<Config, Vec<InputError>> {
+pub fn parse(file: FileId, src: &SourceFile, dir: &Path) -> (Config, Vec<InputError>) {
+    let empty = Config {
+        file: Some(file),
+        ..Config::default()
+    };
     if src.text.trim().is_empty() {
-        return Ok(Config {
-            file: Some(file),
-            ..Config::default()
-        });
+        return (empty, Vec::new());
     }
-    let doc: ConfigDoc = yaml::parse_typed(file, src, 0, &src.text).map_err(|e| vec![e])?;
+    let doc: ConfigDoc = match yaml::parse_typed(file, src, 0, &src.text) {
+        Ok(d) => d,
+        Err(e) => return (empty, vec![e]),
+    };
     let mut errors = Vec::new();
     let mut cfg = Config {
         file: Some(file),
@@ -123,11 +131,7 @@ pub fn parse(file: FileId, src: &SourceFile, dir: &Path) -> Result<Config, Vec<I
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(cfg)
-    } else {
-        Err(errors)
-    }
+    (cfg, errors)
 }
 
 fn waiver(file: FileId, w: IgnoreDoc) -> Result<Suppression, InputError> {

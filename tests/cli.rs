@@ -691,7 +691,10 @@ fn environment_filter_keeps_only_that_environment() {
     }
     // the only error is the key prod-emea-1 shares with prod-apac-1
     assert_eq!(count(&doc, "errors"), 1);
-    assert_eq!(emea.code, 1, "the shared key is an error of prod-emea-1 too");
+    assert_eq!(
+        emea.code, 1,
+        "the shared key is an error of prod-emea-1 too"
+    );
 }
 
 #[test]
@@ -864,9 +867,33 @@ fn config_with_unknown_top_level_key_exits_2() {
 fn config_with_unknown_rule_id_exits_2() {
     assert_config_error(
         "cfg-rule",
-        "rules:\n  blast-radius: warning\n  no-such-rule: error\n",
+        "rules:\n  geo-area: off\n  no-such-rule: error\n",
         "no-such-rule",
     );
+}
+
+#[test]
+fn the_valid_part_of_a_bad_config_still_applies() {
+    let dir = TempDir::new("cfg-partial");
+    let cfg = dir.write(
+        ".stakelint.yaml",
+        "rules:\n  geo-area: off\n  no-such-rule: error\n",
+    );
+    let run = lint(&[EXAMPLE, "--config", s(&cfg)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.contains("error[blast-radius]"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("[geo-area]"),
+        "geo-area is off:\n{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_unknown_environment_filter_is_a_usage_error() {
+    let run = lint(&[EXAMPLE, "--environment", "prod-nope"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("prod-nope"), "{}", run.stderr);
 }
 
 // ---------------------------------------------------------------------------------------
