@@ -183,11 +183,11 @@ fn rules_section(
         let meta = rule.meta();
         let mut rc = RuleConfig::default();
         match &value.value {
-            Node::Str(s) => rc.level = level(s, at(value), errors),
+            Node::Str(_) | Node::Bool(_) => rc.level = level_of(&value.value, at(value), errors),
             Node::Map(settings) => {
                 for (k, v) in settings {
                     if k.value == "severity" {
-                        rc.level = v.value.as_str().and_then(|s| level(s, at(v), errors));
+                        rc.level = level_of(&v.value, at(v), errors);
                         continue;
                     }
                     let Some(param) = meta.param(&k.value) else {
@@ -240,6 +240,21 @@ fn rules_section(
             )),
         }
         cfg.rules.insert(meta.id.to_owned(), rc);
+    }
+}
+
+/// A severity node; YAML 1.1 reads a bare `off` as the boolean false, so accept that too.
+fn level_of(n: &Node, origin: crate::model::Origin, errors: &mut Vec<InputError>) -> Option<Level> {
+    match n {
+        Node::Bool(false) => Some(Level::Off),
+        Node::Str(s) => level(s, origin, errors),
+        _ => {
+            errors.push(
+                InputError::at("config", origin, "not a severity")
+                    .help("expected off, info, warning or error"),
+            );
+            None
+        }
     }
 }
 
