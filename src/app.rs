@@ -22,6 +22,8 @@ pub struct Request {
     pub client_shares: Option<PathBuf>,
     pub today: jiff::civil::Date,
     pub options: lint::Options,
+    /// Namespace of objects that carry none (`-n`); empty for `default`.
+    pub namespace: String,
 }
 
 /// The result of a run.
@@ -31,6 +33,8 @@ pub struct Analysis {
     pub model: Model,
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
+    /// Skipped documents (not errors).
+    pub notes: Vec<InputError>,
     pub summary: Summary,
 }
 
@@ -46,12 +50,15 @@ pub fn analyze(req: &Request) -> Analysis {
     let mut loaded = Loaded::default();
     let config = load_config(req, &mut loaded);
     let data = rule_data(req, &config, &mut loaded);
+    loaded.namespace.clone_from(&req.namespace);
     load::load_into(&mut loaded, &req.paths);
     let Loaded {
         db,
         mut model,
         errors: mut errors_out,
         files,
+        notes,
+        ..
     } = loaded;
     lint::prepare(&mut model, &config, &req.options);
     for name in &req.options.environments {
@@ -76,6 +83,7 @@ pub fn analyze(req: &Request) -> Analysis {
         model,
         findings,
         errors: errors_out,
+        notes,
         summary,
     }
 }

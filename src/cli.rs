@@ -93,6 +93,9 @@ pub struct LintArgs {
     /// Colour human output: auto (a terminal without NO_COLOR), always or never.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Namespace of objects without `metadata.namespace` (as `kubectl apply -n`); default `default`.
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -151,6 +154,7 @@ fn lint_cmd(args: &LintArgs) -> ExitCode {
             environments: args.environments.clone(),
             no_inline_suppressions: args.no_inline_suppressions,
         },
+        namespace: args.namespace.clone().unwrap_or_default(),
     };
     let a = app::analyze(&req);
     if !a.errors.is_empty() {

@@ -1,6 +1,8 @@
 //! The data tables rules read: client network shares and region → area, embedded from
 //! `rules/data/` at build time, overridable and extensible from the command line and config.
 
+pub mod clients;
+
 use crate::diagnostic::InputError;
 use crate::model::{Area, Environment, FileId, Layer, Located, Pair};
 use crate::source::files::{SourceDb, SourceFile};

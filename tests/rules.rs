@@ -19,6 +19,7 @@ fn run(dir: &Path) -> stakelint::app::Analysis {
         client_shares: None,
         today: jiff::civil::date(2026, 11, 29),
         options: Options::default(),
+        namespace: String::new(),
     };
     let a = analyze(&req);
     assert!(

@@ -11,6 +11,7 @@ fn example(format: Format) -> String {
         client_shares: None,
         today: jiff::civil::date(2026, 11, 29),
         options: stakelint::lint::Options::default(),
+        namespace: String::new(),
     };
     let a = analyze(&req);
     assert!(a.errors.is_empty(), "{:?}", a.errors);

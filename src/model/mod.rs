@@ -19,6 +19,17 @@ pub struct Model {
     pub environments: Vec<Environment>,
     /// Suppressions from every source (inventory `ignore`, config `waivers`, annotations).
     pub suppressions: Vec<Suppression>,
+    /// Keys found in sources that no validator client or signer holds (a Secret nobody
+    /// mounts), one entry per source.
+    pub unassigned_keys: Vec<UnassignedKeys>,
+}
+
+/// Keys that belong to no environment.
+#[derive(Debug, Clone)]
+pub struct UnassignedKeys {
+    /// What holds them (e.g. `Secret eth/keystores`), located at its name.
+    pub source: Located<String>,
+    pub keys: Vec<Located<PubKey>>,
 }
 
 impl Model {
@@ -59,6 +70,31 @@ pub struct Environment {
     pub pairs: Vec<Pair>,
     pub validator_clients: Vec<ValidatorClient>,
     pub signers: Vec<Signer>,
+    /// Every recognised client or component image (for `image-pinning`).
+    pub images: Vec<ImageRef>,
+    /// Workloads that look like Ethereum software but could not be classified.
+    pub unrecognised: Vec<Unrecognised>,
+    /// A region for every pair that has none of its own (inventory `region` of an environment).
+    pub region: Option<Located<String>>,
+}
+
+/// A container image of a recognised client or component.
+#[derive(Debug, Clone)]
+pub struct ImageRef {
+    /// Client or component id.
+    pub client: String,
+    /// The workload running it.
+    pub workload: String,
+    /// The image reference as written.
+    pub image: Located<String>,
+}
+
+/// A workload that looks like Ethereum software but matches no known client.
+#[derive(Debug, Clone)]
+pub struct Unrecognised {
+    pub workload: Located<String>,
+    /// The container image (or the workload name when it has none).
+    pub image: Located<String>,
 }
 
 impl Environment {
@@ -68,6 +104,9 @@ impl Environment {
             pairs: Vec::new(),
             validator_clients: Vec::new(),
             signers: Vec::new(),
+            images: Vec::new(),
+            unrecognised: Vec::new(),
+            region: None,
         }
     }
 
@@ -126,6 +165,9 @@ pub struct Pair {
     pub consensus: Option<ClientRef>,
     /// `None` when the CL's execution client could not be resolved.
     pub execution: Option<ClientRef>,
+    /// The engine-API endpoint the CL is configured with (the flag's value), when the
+    /// execution client was looked up through it.
+    pub engine_endpoint: Option<Located<String>>,
     pub placement: Placement,
     pub region: Option<Located<String>>,
     pub zone: Option<Located<String>>,
@@ -273,5 +315,113 @@ impl Area {
             Area::Emea => "EMEA",
             Area::Apac => "APAC",
         }
+    }
+}
+
+impl Model {
+    /// Lays `top` (an inventory) over `self` (what manifests or a cluster say): environments
+    /// of the same name are one; elements of the same name are one, and every field `top`
+    /// states wins; elements only `top` has are added (SPEC §2.1).
+    pub fn overlay(&mut self, top: Model) {
+        if top.operator.is_some() {
+            self.operator = top.operator;
+        }
+        for env in top.environments {
+            let base = self.environment_mut(&env.name.value, env.name.origin);
+            base.name = env.name;
+            if env.region.is_some() {
+                base.region = env.region;
+            }
+            for p in env.pairs {
+                match base.pairs.iter_mut().find(|b| b.name.value == p.name.value) {
+                    Some(b) => overlay_pair(b, p),
+                    None => base.pairs.push(p),
+                }
+            }
+            for v in env.validator_clients {
+                match base.validator_clients.iter_mut().find(|b| b.name.value == v.name.value) {
+                    Some(b) => overlay_vc(b, v),
+                    None => base.validator_clients.push(v),
+                }
+            }
+            for s in env.signers {
+                match base.signers.iter_mut().find(|b| b.name.value == s.name.value) {
+                    Some(b) => overlay_signer(b, s),
+                    None => base.signers.push(s),
+                }
+            }
+            base.images.extend(env.images);
+            base.unrecognised.extend(env.unrecognised);
+        }
+        self.suppressions.extend(top.suppressions);
+        self.unassigned_keys.extend(top.unassigned_keys);
+    }
+
+    /// Applies environment-wide defaults: a pair without a region takes its environment's.
+    pub fn finalize(&mut self) {
+        for env in &mut self.environments {
+            if let Some(r) = &env.region {
+                for p in env.pairs.iter_mut().filter(|p| p.region.is_none()) {
+                    p.region = Some(r.clone());
+                }
+            }
+        }
+    }
+}
+
+fn overlay_pair(b: &mut Pair, p: Pair) {
+    if p.consensus.is_some() {
+        b.consensus = p.consensus;
+    }
+    if p.execution.is_some() {
+        b.execution = p.execution;
+    }
+    if !matches!(p.placement, Placement::Unknown) {
+        b.placement = p.placement;
+    }
+    if p.region.is_some() {
+        b.region = p.region;
+    }
+    if p.zone.is_some() {
+        b.zone = p.zone;
+    }
+}
+
+fn overlay_vc(b: &mut ValidatorClient, v: ValidatorClient) {
+    // An inventory's unstated `replicas` defaults to 1 at the name: keep the workload's then.
+    if v.replicas.origin != v.name.origin {
+        b.replicas = v.replicas;
+    }
+    if v.client.is_some() {
+        b.client = v.client;
+    }
+    if v.doppelganger.is_some() {
+        b.doppelganger = v.doppelganger;
+    }
+    if v.slashing_protection.is_some() {
+        b.slashing_protection = v.slashing_protection;
+    }
+    if v.signer.is_some() {
+        b.signer = v.signer;
+    }
+    if v.keys.is_declared() {
+        b.keys = v.keys;
+    }
+    b.concurrent_runs.extend(v.concurrent_runs);
+}
+
+fn overlay_signer(b: &mut Signer, s: Signer) {
+    if s.instances.origin != s.name.origin {
+        b.instances = s.instances;
+    }
+    b.kind = s.kind;
+    if s.threshold.is_some() {
+        b.threshold = s.threshold;
+    }
+    if s.slashing_protection.is_some() {
+        b.slashing_protection = s.slashing_protection;
+    }
+    if s.keys.is_declared() {
+        b.keys = s.keys;
     }
 }

@@ -51,6 +51,7 @@ struct SpecDoc {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct EnvDoc {
     name: S<String>,
+    region: Option<S<String>>,
     #[serde(default)]
     nodes: Vec<NodeDoc>,
     #[serde(default)]
@@ -169,22 +170,9 @@ pub fn read(
     if !cx.errors.is_empty() {
         return Err(cx.errors);
     }
-    merge(model, staged);
+    // Several inventories add up: environments of the same name are one.
+    model.overlay(staged);
     Ok(())
-}
-
-/// Adds a validated inventory to the model: environments of the same name are one.
-fn merge(model: &mut Model, staged: Model) {
-    if model.operator.is_none() {
-        model.operator = staged.operator;
-    }
-    for env in staged.environments {
-        let target = model.environment_mut(&env.name.value, env.name.origin);
-        target.pairs.extend(env.pairs);
-        target.validator_clients.extend(env.validator_clients);
-        target.signers.extend(env.signers);
-    }
-    model.suppressions.extend(staged.suppressions);
 }
 
 struct Cx {
@@ -225,6 +213,7 @@ impl Cx {
 
     fn environment(&mut self, env: EnvDoc, model: &mut Model) {
         let name = self.loc(env.name);
+        let region = env.region.map(|r| self.loc(r));
         let signer_names: HashSet<String> =
             env.signers.iter().map(|s| s.name.value.clone()).collect();
         let mut pairs = Vec::new();
@@ -295,6 +284,7 @@ impl Cx {
         target.pairs = pairs;
         target.validator_clients = vcs;
         target.signers = signers;
+        target.region = region;
     }
 
     fn pair(&mut self, n: NodeDoc) -> Pair {
@@ -311,6 +301,7 @@ impl Cx {
             placement: n
                 .host
                 .map_or(Placement::Unknown, |h| Placement::Host(self.loc(h))),
+            engine_endpoint: None,
             region: n.region.map(|r| self.loc(r)),
             zone: n.zone.map(|z| self.loc(z)),
         }

@@ -2,9 +2,10 @@
 //! and stdin, each read once into the [`SourceDb`], each document handed to its source.
 
 use crate::diagnostic::InputError;
-use crate::model::{FileId, Model};
+use crate::model::{FileId, Model, Span};
 use crate::source::files::{SourceDb, SourceFile};
-use crate::source::{inventory, yaml};
+use crate::source::{inventory, k8s, manifests, yaml};
+use std::sync::Arc;
 use std::io::Read;
 use std::path::Path;
 
@@ -17,6 +18,12 @@ pub struct Loaded {
     pub errors: Vec<InputError>,
     /// Number of input files read (stdin counts as one).
     pub files: usize,
+    /// Documents skipped because they are neither Kubernetes objects nor an inventory.
+    pub notes: Vec<InputError>,
+    /// Kubernetes objects of the kinds stakelint reads, from every input.
+    pub objects: Vec<k8s::Object>,
+    /// The namespace of objects that carry none (`lint -n`); `default` when empty.
+    pub namespace: String,
 }
 
 /// File extensions read from directories.
@@ -49,6 +56,7 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
             out.read_file(p);
         }
     }
+    out.finish();
 }
 
 impl Loaded {
@@ -117,16 +125,60 @@ impl Loaded {
             .iter()
             .map(|d| yaml::origin_of(id, 0, d).span.start as usize)
             .collect();
-        for (i, doc) in docs.iter().enumerate() {
-            if !inventory::is_inventory(&doc.value) {
-                // Kubernetes manifests and other documents are read by their own sources.
-                continue;
-            }
+        let mut objects = Vec::new();
+        for (i, doc) in docs.into_iter().enumerate() {
             let limit = starts.get(i + 1).copied().unwrap_or(src.text.len());
-            let text = yaml::document_text(&src.text, starts[i], limit);
-            if let Err(errs) = inventory::read(id, src, starts[i], text, &mut self.model) {
-                self.errors.extend(errs);
+            if inventory::is_inventory(&doc.value) {
+                let text = yaml::document_text(&src.text, starts[i], limit);
+                if let Err(errs) = inventory::read(id, src, starts[i], text, &mut self.model) {
+                    self.errors.extend(errs);
+                }
+            } else if k8s::is_object(&doc.value) {
+                let extent = Span::new(starts[i], limit - starts[i]);
+                objects.push((Arc::new(doc), extent));
+            } else {
+                let at = yaml::origin_of(id, 0, &doc);
+                self.notes.push(InputError::at("skipped", at, "skipped: neither a Kubernetes object nor a stakelint Inventory"));
             }
         }
+        for (tree, extent) in objects {
+            self.add_object(id, tree, extent);
+        }
+    }
+
+    /// Adds a Kubernetes object, or each item of a `kind: List`.
+    fn add_object(&mut self, id: FileId, tree: Arc<serde_saphyr::Spanned<yaml::Node>>, extent: Span) {
+        let is_list = tree.value.get("kind").and_then(|k| k.value.as_str()) == Some("List");
+        let items = match tree.value.get("items").map(|n| &n.value) {
+            Some(yaml::Node::Seq(items)) if is_list => items.iter().map(|n| yaml::origin_of(id, 0, n).span.start as usize).collect(),
+            _ if is_list => Vec::new(),
+            _ => {
+                self.push_typed(id, &tree, String::new(), extent);
+                return;
+            }
+        };
+        for (i, start) in items.iter().enumerate() {
+            let end = items.get(i + 1).copied().unwrap_or(extent.end());
+            self.push_typed(id, &tree, format!("/items/{i}"), Span::new(*start, end.saturating_sub(*start)));
+        }
+    }
+
+    fn push_typed(&mut self, id: FileId, tree: &Arc<serde_saphyr::Spanned<yaml::Node>>, base: String, extent: Span) {
+        match k8s::typed(id, tree, &base, extent) {
+            Ok(Some(o)) => self.objects.push(o),
+            Ok(None) => {}
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// Builds the manifest model and lays the inventories over it (the inventory wins where
+    /// both say the same thing). Call once, after every input is added.
+    pub fn finish(&mut self) {
+        let ns = if self.namespace.is_empty() { "default" } else { self.namespace.as_str() };
+        let (mut model, errors) = manifests::build(&self.objects, &self.db, ns);
+        self.errors.extend(errors);
+        model.overlay(std::mem::take(&mut self.model));
+        model.finalize();
+        self.model = model;
     }
 }

@@ -5,3 +5,5 @@ pub mod files;
 pub mod inventory;
 pub mod load;
 pub mod yaml;
+pub mod k8s;
+pub mod manifests;

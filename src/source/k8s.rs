@@ -1,0 +1,184 @@
+//! Kubernetes objects read from YAML/JSON documents: typed with k8s-openapi (feature
+//! `v1_35`), each remembering the span tree it came from so any field can be located by its
+//! JSON pointer.
+
+use crate::diagnostic::InputError;
+use crate::model::{FileId, Origin, Span};
+use crate::source::yaml::{Node, origin_of};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{ConfigMap, Node as K8sNode, Pod, Secret, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_saphyr::Spanned;
+use std::sync::Arc;
+
+/// A typed Kubernetes object of a kind stakelint reads.
+#[derive(Debug, Clone)]
+pub enum Typed {
+    StatefulSet(Box<StatefulSet>),
+    Deployment(Box<Deployment>),
+    DaemonSet(Box<DaemonSet>),
+    ReplicaSet(Box<ReplicaSet>),
+    Pod(Box<Pod>),
+    Job(Box<Job>),
+    CronJob(Box<CronJob>),
+    Service(Box<Service>),
+    ConfigMap(Box<ConfigMap>),
+    Secret(Box<Secret>),
+    Node(Box<K8sNode>),
+    Hpa(Box<HorizontalPodAutoscaler>),
+}
+
+impl Typed {
+    pub fn meta(&self) -> &ObjectMeta {
+        match self {
+            Typed::StatefulSet(o) => &o.metadata,
+            Typed::Deployment(o) => &o.metadata,
+            Typed::DaemonSet(o) => &o.metadata,
+            Typed::ReplicaSet(o) => &o.metadata,
+            Typed::Pod(o) => &o.metadata,
+            Typed::Job(o) => &o.metadata,
+            Typed::CronJob(o) => &o.metadata,
+            Typed::Service(o) => &o.metadata,
+            Typed::ConfigMap(o) => &o.metadata,
+            Typed::Secret(o) => &o.metadata,
+            Typed::Node(o) => &o.metadata,
+            Typed::Hpa(o) => &o.metadata,
+        }
+    }
+}
+
+/// One object and where it is.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub file: FileId,
+    /// The document's span tree (shared by the items of a `List`).
+    pub tree: Arc<Spanned<Node>>,
+    /// JSON pointer of the object inside the document (`""`, or `/items/3` in a `List`).
+    pub base: String,
+    /// Byte range the object occupies (for suppression annotations).
+    pub extent: Span,
+    pub kind: String,
+    pub typed: Typed,
+}
+
+impl Object {
+    /// The span tree node at `ptr` inside this object.
+    pub fn node(&self, ptr: &str) -> Option<&Spanned<Node>> {
+        Node::pointer(&self.tree, &format!("{}{ptr}", self.base))
+    }
+
+    /// Where the value at `ptr` is written.
+    pub fn at(&self, ptr: &str) -> Option<Origin> {
+        self.node(ptr).map(|n| origin_of(self.file, 0, n))
+    }
+
+    /// Where the key of the mapping entry at `ptr` is written (block mappings are located at
+    /// their first child, so a finding about `strategy:` points at the key).
+    pub fn key_at(&self, ptr: &str) -> Option<Origin> {
+        let (parent, key) = ptr.rsplit_once('/')?;
+        let key = key.replace("~1", "/").replace("~0", "~");
+        let node = self.node(parent)?;
+        node.value.key(&key).map(|k| origin_of(self.file, 0, k))
+    }
+
+    /// `metadata.name` (empty when missing).
+    pub fn name(&self) -> &str {
+        self.typed.meta().name.as_deref().unwrap_or("")
+    }
+
+    /// The origin of `metadata.name`, else of `kind`, else the object's start.
+    pub fn name_origin(&self) -> Origin {
+        self.at("/metadata/name")
+            .or_else(|| self.at("/kind"))
+            .unwrap_or(Origin::new(self.file, Span::new(self.extent.start as usize, 0)))
+    }
+}
+
+/// RFC 6901 escaping of one pointer segment.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Kinds stakelint reads (others, CRDs included, are skipped without error).
+pub const KINDS: &[&str] = &[
+    "StatefulSet",
+    "Deployment",
+    "DaemonSet",
+    "ReplicaSet",
+    "Pod",
+    "Job",
+    "CronJob",
+    "Service",
+    "ConfigMap",
+    "Secret",
+    "Node",
+    "HorizontalPodAutoscaler",
+];
+
+/// Whether a document root looks like a Kubernetes object (`apiVersion` and `kind` strings).
+pub fn is_object(root: &Node) -> bool {
+    root.get("apiVersion").and_then(|n| n.value.as_str()).is_some()
+        && root.get("kind").and_then(|n| n.value.as_str()).is_some()
+}
+
+fn from<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let ptr: String = e
+            .path()
+            .iter()
+            .map(|seg| match seg {
+                serde_path_to_error::Segment::Seq { index } => format!("/{index}"),
+                serde_path_to_error::Segment::Map { key } => format!("/{}", escape(key)),
+                serde_path_to_error::Segment::Enum { variant } => format!("/{}", escape(variant)),
+                serde_path_to_error::Segment::Unknown => String::new(),
+            })
+            .collect();
+        (ptr, e.into_inner().to_string())
+    })
+}
+
+/// Types the object at `base` of `tree`. `Ok(None)` for kinds stakelint does not read.
+pub fn typed(
+    file: FileId,
+    tree: &Arc<Spanned<Node>>,
+    base: &str,
+    extent: Span,
+) -> Result<Option<Object>, InputError> {
+    let Some(node) = Node::pointer(tree, base) else { return Ok(None) };
+    let kind = node.value.get("kind").and_then(|k| k.value.as_str()).unwrap_or("").to_owned();
+    if !KINDS.contains(&kind.as_str()) {
+        return Ok(None);
+    }
+    let v = node.value.to_json();
+    let t = match kind.as_str() {
+        "StatefulSet" => from(v).map(|o| Typed::StatefulSet(Box::new(o))),
+        "Deployment" => from(v).map(|o| Typed::Deployment(Box::new(o))),
+        "DaemonSet" => from(v).map(|o| Typed::DaemonSet(Box::new(o))),
+        "ReplicaSet" => from(v).map(|o| Typed::ReplicaSet(Box::new(o))),
+        "Pod" => from(v).map(|o| Typed::Pod(Box::new(o))),
+        "Job" => from(v).map(|o| Typed::Job(Box::new(o))),
+        "CronJob" => from(v).map(|o| Typed::CronJob(Box::new(o))),
+        "Service" => from(v).map(|o| Typed::Service(Box::new(o))),
+        "ConfigMap" => from(v).map(|o| Typed::ConfigMap(Box::new(o))),
+        "Secret" => from(v).map(|o| Typed::Secret(Box::new(o))),
+        "Node" => from(v).map(|o| Typed::Node(Box::new(o))),
+        _ => from(v).map(|o| Typed::Hpa(Box::new(o))),
+    };
+    match t {
+        Ok(typed) => Ok(Some(Object { file, tree: Arc::clone(tree), base: base.to_owned(), extent, kind, typed })),
+        Err((ptr, why)) => {
+            let at = Node::pointer(tree, &format!("{base}{ptr}"))
+                .map_or_else(|| origin_of(file, 0, node), |n| origin_of(file, 0, n));
+            // A Secret's values are secret: name the field, never echo serde's message
+            // (it may quote the value).
+            let message = if kind == "Secret" {
+                format!("invalid Secret: field `{ptr}` does not have the expected type or encoding")
+            } else {
+                format!("invalid {kind}: {why}")
+            };
+            Err(InputError::at("kubernetes", at, message).label(if ptr.is_empty() { "here".to_owned() } else { ptr }))
+        }
+    }
+}
