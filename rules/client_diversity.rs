@@ -56,12 +56,8 @@ impl Rule for ClientDiversity {
                 }
                 if known.len() < env.pairs.len() {
                     if let Some(p) = env.pairs.iter().find(|p| p.client(layer).is_none()) {
-                        let why = format!(
-                            "the {} client of pair `{}` is unknown",
-                            layer.as_str(),
-                            p.name.value
-                        );
-                        cx.not_assessed(Some(name), Some(p.name.origin), &why);
+                        let (at, why) = p.unknown_client(layer);
+                        cx.not_assessed(Some(name), Some(at), &why);
                     }
                     continue;
                 }

@@ -1,22 +1,21 @@
 //! `doppelganger-protection`: validator clients run with doppelganger protection.
 
+use crate::data::clients::{self, Doppelganger, Role};
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::model::Model;
 use crate::rule::{CheckCtx, Rule};
 
-/// Clients whose doppelganger protection is on by default (`nimbus`: `--doppelganger-detection`
-/// defaults to true). Every other validator client defaults to off, and vouch has none.
-const ON_BY_DEFAULT: &[&str] = &["nimbus"];
-/// The flag that turns it on, per client (for the help text).
-const FLAGS: &[(&str, &str)] = &[
-    ("lighthouse", "--enable-doppelganger-protection"),
-    ("prysm", "--enable-doppelganger"),
-    ("teku", "--doppelganger-detection-enabled"),
-    ("nimbus", "--doppelganger-detection"),
-    ("lodestar", "--doppelgangerProtection"),
-    ("grandine", "--detect-doppelgangers"),
-];
+/// The doppelganger settings of a validator client, from the client table
+/// (`rules/data/clients.yaml`): its flags and its default.
+fn settings(client: &str) -> Option<&'static Doppelganger> {
+    clients::table()
+        .clients
+        .iter()
+        .find(|e| e.id == client && e.role == Role::Validator)?
+        .doppelganger
+        .as_ref()
+}
 
 declare_rule! {
     /// ## What it does
@@ -53,37 +52,36 @@ impl Rule for DoppelgangerProtection {
             for vc in &env.validator_clients {
                 let name = &vc.name.value;
                 let client = vc.client.as_ref().map(|c| c.value.as_str());
-                let flag = client
-                    .and_then(|c| FLAGS.iter().find(|(id, _)| *id == c))
-                    .map(|(_, f)| *f);
-                let help = flag.map_or_else(
-                    || "enable doppelganger protection in the validator client".to_owned(),
-                    |f| format!("enable it with `{f}` and set `doppelganger: true`"),
-                );
-                let f = match (&vc.doppelganger, client) {
-                    (Some(d), _) if d.value => continue,
-                    (Some(d), _) => Finding::new(
+                let known = client.and_then(settings);
+                let help = match known.and_then(|d| d.flags.first()) {
+                    Some(f) => format!("enable it with `{f}` and set `doppelganger: true`"),
+                    None => "enable doppelganger protection in the validator client".to_owned(),
+                };
+                let c = client.unwrap_or("?");
+                let f = match (&vc.doppelganger, client, known) {
+                    (Some(d), _, _) if d.value => continue,
+                    (Some(d), _, _) => Finding::new(
                         &META,
                         Some(d.origin),
                         format!("validator client `{name}` runs with doppelganger protection off"),
                     )
                     .label("turned off"),
-                    (None, Some(c)) if ON_BY_DEFAULT.contains(&c) => continue,
-                    (None, Some("vouch")) => Finding::new(
+                    (None, _, Some(d)) if d.default => continue,
+                    (None, _, Some(d)) if d.flags.is_empty() => Finding::new(
                         &META,
                         Some(vc.name.origin),
                         format!(
-                            "validator client `{name}` is vouch, which has no doppelganger protection"
+                            "validator client `{name}` is `{c}`, which has no doppelganger protection"
                         ),
                     ),
-                    (None, Some(c)) => Finding::new(
+                    (None, _, Some(_)) => Finding::new(
                         &META,
                         Some(vc.name.origin),
                         format!(
                             "validator client `{name}` runs `{c}`, whose doppelganger protection is off by default"
                         ),
                     ),
-                    (None, None) => {
+                    (None, _, None) => {
                         let why = format!(
                             "neither the client nor the doppelganger setting of validator client `{name}` is known"
                         );

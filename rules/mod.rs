@@ -12,11 +12,15 @@ pub mod environment_spread;
 pub mod geo_area;
 pub mod geo_spread;
 pub mod host_spread;
+pub mod image_pinning;
 pub mod invalid_suppression;
 pub mod not_assessed;
 pub mod signer_redundancy;
+pub mod slashing_protection;
 pub mod stale_client_data;
 pub mod supermajority_client;
+pub mod unassigned_keys;
+pub mod unrecognised_workload;
 pub mod vc_single_writer;
 
 #[cfg(test)]
@@ -33,11 +37,15 @@ pub static ALL: &[&dyn Rule] = &[
     &geo_area::GeoArea,
     &geo_spread::GeoSpread,
     &host_spread::HostSpread,
+    &image_pinning::ImagePinning,
     &invalid_suppression::InvalidSuppression,
     &not_assessed::NotAssessed,
     &signer_redundancy::SignerRedundancy,
+    &slashing_protection::SlashingProtection,
     &stale_client_data::StaleClientData,
     &supermajority_client::SupermajorityClient,
+    &unassigned_keys::UnassignedKeys,
+    &unrecognised_workload::UnrecognisedWorkload,
     &vc_single_writer::VcSingleWriter,
 ];
 

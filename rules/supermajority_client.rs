@@ -55,12 +55,8 @@ impl Rule for SupermajorityClient {
                     }
                 }
                 if let Some(p) = unknown {
-                    let why = format!(
-                        "the {} client of pair `{}` is unknown",
-                        layer.as_str(),
-                        p.name.value
-                    );
-                    cx.not_assessed(Some(name), Some(p.name.origin), &why);
+                    let (at, why) = p.unknown_client(layer);
+                    cx.not_assessed(Some(name), Some(at), &why);
                 }
                 for (client, refs) in used {
                     let Some(share) = cx.data.shares.share(layer, client).map(|s| s.value) else {

@@ -64,7 +64,12 @@ pub struct Table {
 /// The parsed embedded table (parsed once; a unit test proves it parses).
 pub fn table() -> &'static Table {
     static T: OnceLock<Table> = OnceLock::new();
-    T.get_or_init(|| serde_saphyr::from_str(TABLE).unwrap_or(Table { clients: Vec::new(), hints: Vec::new() }))
+    T.get_or_init(|| {
+        serde_saphyr::from_str(TABLE).unwrap_or(Table {
+            clients: Vec::new(),
+            hints: Vec::new(),
+        })
+    })
 }
 
 /// The repository of an image reference: registry host, tag and digest removed, lower-case
@@ -77,7 +82,9 @@ pub fn repository(image: &str) -> String {
         None => no_digest,
     };
     let mut parts: Vec<&str> = no_tag.split('/').collect();
-    if parts.len() > 1 && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost") {
+    if parts.len() > 1
+        && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost")
+    {
         parts.remove(0);
     }
     if parts.first() == Some(&"library") && parts.len() > 1 {
@@ -90,7 +97,9 @@ pub fn repository(image: &str) -> String {
 pub fn tag(image: &str) -> Option<&str> {
     let no_digest = image.split('@').next().unwrap_or(image);
     let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
-    no_digest[last_slash..].find(':').map(|i| &no_digest[last_slash + i + 1..])
+    no_digest[last_slash..]
+        .find(':')
+        .map(|i| &no_digest[last_slash + i + 1..])
 }
 
 /// Whether an image reference carries a digest.
@@ -110,25 +119,51 @@ where
 {
     let t = table();
     let repo = image.map(repository).unwrap_or_default();
-    let image_hit = |e: &Entry| e.images.iter().any(|i| repo == *i || repo.ends_with(&format!("/{i}")));
+    let image_hit = |e: &Entry| {
+        e.images
+            .iter()
+            .any(|i| repo == *i || repo.ends_with(&format!("/{i}")))
+    };
     let program_hit = |e: &Entry| {
         words.iter().any(|w| {
             let b = basename(w);
             e.programs.iter().any(|p| p == b)
         })
     };
-    let candidates: Vec<&Entry> = t.clients.iter().filter(|e| image_hit(e) || program_hit(e)).collect();
+    let candidates: Vec<&Entry> = t
+        .clients
+        .iter()
+        .filter(|e| image_hit(e) || program_hit(e))
+        .collect();
     // A program named in the command beats the image (operators wrap clients in own images).
-    let by_program: Vec<&Entry> = candidates.iter().copied().filter(|e| program_hit(e)).collect();
-    let pool = if by_program.is_empty() { candidates } else { by_program };
-    let sub_hit = |e: &&Entry| !e.subcommands.is_empty() && e.subcommands.iter().any(|s| words.contains(&s.as_str()));
-    pool.iter().copied().find(sub_hit).or_else(|| pool.iter().copied().find(|e| e.subcommands.is_empty()))
+    let by_program: Vec<&Entry> = candidates
+        .iter()
+        .copied()
+        .filter(|e| program_hit(e))
+        .collect();
+    let pool = if by_program.is_empty() {
+        candidates
+    } else {
+        by_program
+    };
+    let sub_hit = |e: &&Entry| {
+        !e.subcommands.is_empty() && e.subcommands.iter().any(|s| words.contains(&s.as_str()))
+    };
+    pool.iter()
+        .copied()
+        .find(sub_hit)
+        .or_else(|| pool.iter().copied().find(|e| e.subcommands.is_empty()))
 }
 
 /// Whether an unrecognised container looks like Ethereum software.
 pub fn looks_ethereum(image: Option<&str>, words: &[&str]) -> bool {
     let repo = image.map(repository).unwrap_or_default();
-    table().hints.iter().any(|h| repo.contains(h.as_str()) || words.iter().any(|w| w.to_ascii_lowercase().contains(h.as_str())))
+    table().hints.iter().any(|h| {
+        repo.contains(h.as_str())
+            || words
+                .iter()
+                .any(|w| w.to_ascii_lowercase().contains(h.as_str()))
+    })
 }
 
 #[cfg(test)]
@@ -138,15 +173,39 @@ mod tests {
     #[test]
     fn the_table_parses_and_covers_every_client() {
         let t: Table = serde_saphyr::from_str(TABLE).unwrap();
-        for id in ["geth", "nethermind", "besu", "erigon", "reth", "lighthouse", "prysm", "teku", "nimbus", "lodestar", "grandine", "vouch", "web3signer", "dirk", "mev-boost", "charon", "ssv"] {
+        for id in [
+            "geth",
+            "nethermind",
+            "besu",
+            "erigon",
+            "reth",
+            "lighthouse",
+            "prysm",
+            "teku",
+            "nimbus",
+            "lodestar",
+            "grandine",
+            "vouch",
+            "web3signer",
+            "dirk",
+            "mev-boost",
+            "charon",
+            "ssv",
+        ] {
             assert!(t.clients.iter().any(|e| e.id == id), "{id}");
         }
     }
 
     #[test]
     fn image_references() {
-        assert_eq!(repository("gcr.io/offchainlabs/prysm/beacon-chain:v6.0.4"), "offchainlabs/prysm/beacon-chain");
-        assert_eq!(repository("docker.io/sigp/lighthouse:v7.0.1@sha256:abcd"), "sigp/lighthouse");
+        assert_eq!(
+            repository("gcr.io/offchainlabs/prysm/beacon-chain:v6.0.4"),
+            "offchainlabs/prysm/beacon-chain"
+        );
+        assert_eq!(
+            repository("docker.io/sigp/lighthouse:v7.0.1@sha256:abcd"),
+            "sigp/lighthouse"
+        );
         assert_eq!(repository("localhost:5000/geth"), "geth");
         assert_eq!(repository("ethereum/client-go"), "ethereum/client-go");
         assert_eq!(tag("registry:5000/sigp/lighthouse:v7.0.1"), Some("v7.0.1"));

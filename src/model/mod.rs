@@ -339,13 +339,21 @@ impl Model {
                 }
             }
             for v in env.validator_clients {
-                match base.validator_clients.iter_mut().find(|b| b.name.value == v.name.value) {
+                match base
+                    .validator_clients
+                    .iter_mut()
+                    .find(|b| b.name.value == v.name.value)
+                {
                     Some(b) => overlay_vc(b, v),
                     None => base.validator_clients.push(v),
                 }
             }
             for s in env.signers {
-                match base.signers.iter_mut().find(|b| b.name.value == s.name.value) {
+                match base
+                    .signers
+                    .iter_mut()
+                    .find(|b| b.name.value == s.name.value)
+                {
                     Some(b) => overlay_signer(b, s),
                     None => base.signers.push(s),
                 }
@@ -423,5 +431,29 @@ fn overlay_signer(b: &mut Signer, s: Signer) {
     }
     if s.keys.is_declared() {
         b.keys = s.keys;
+    }
+}
+
+impl Pair {
+    /// Where to point, and what to say, when the client of `layer` is unknown: at the
+    /// engine-API flag when the execution client could not be resolved through it.
+    pub fn unknown_client(&self, layer: Layer) -> (Origin, String) {
+        match (layer, &self.engine_endpoint) {
+            (Layer::Execution, Some(url)) => (
+                url.origin,
+                format!(
+                    "the execution client of pair `{}` is unknown: engine endpoint `{}` does not lead to an execution client in the inputs",
+                    self.name.value, url.value
+                ),
+            ),
+            _ => (
+                self.name.origin,
+                format!(
+                    "the {} client of pair `{}` is unknown",
+                    layer.as_str(),
+                    self.name.value
+                ),
+            ),
+        }
     }
 }

@@ -153,6 +153,8 @@ fn handler(color: bool) -> GraphicalReportHandler {
     };
     GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        // Unwrapped lines keep messages greppable in CI logs.
+        .with_wrap_lines(false)
         .with_links(false)
 }
 

@@ -92,7 +92,10 @@ impl Object {
     pub fn name_origin(&self) -> Origin {
         self.at("/metadata/name")
             .or_else(|| self.at("/kind"))
-            .unwrap_or(Origin::new(self.file, Span::new(self.extent.start as usize, 0)))
+            .unwrap_or(Origin::new(
+                self.file,
+                Span::new(self.extent.start as usize, 0),
+            ))
     }
 }
 
@@ -119,7 +122,9 @@ pub const KINDS: &[&str] = &[
 
 /// Whether a document root looks like a Kubernetes object (`apiVersion` and `kind` strings).
 pub fn is_object(root: &Node) -> bool {
-    root.get("apiVersion").and_then(|n| n.value.as_str()).is_some()
+    root.get("apiVersion")
+        .and_then(|n| n.value.as_str())
+        .is_some()
         && root.get("kind").and_then(|n| n.value.as_str()).is_some()
 }
 
@@ -146,8 +151,15 @@ pub fn typed(
     base: &str,
     extent: Span,
 ) -> Result<Option<Object>, InputError> {
-    let Some(node) = Node::pointer(tree, base) else { return Ok(None) };
-    let kind = node.value.get("kind").and_then(|k| k.value.as_str()).unwrap_or("").to_owned();
+    let Some(node) = Node::pointer(tree, base) else {
+        return Ok(None);
+    };
+    let kind = node
+        .value
+        .get("kind")
+        .and_then(|k| k.value.as_str())
+        .unwrap_or("")
+        .to_owned();
     if !KINDS.contains(&kind.as_str()) {
         return Ok(None);
     }
@@ -167,7 +179,14 @@ pub fn typed(
         _ => from(v).map(|o| Typed::Hpa(Box::new(o))),
     };
     match t {
-        Ok(typed) => Ok(Some(Object { file, tree: Arc::clone(tree), base: base.to_owned(), extent, kind, typed })),
+        Ok(typed) => Ok(Some(Object {
+            file,
+            tree: Arc::clone(tree),
+            base: base.to_owned(),
+            extent,
+            kind,
+            typed,
+        })),
         Err((ptr, why)) => {
             let at = Node::pointer(tree, &format!("{base}{ptr}"))
                 .map_or_else(|| origin_of(file, 0, node), |n| origin_of(file, 0, n));
@@ -178,7 +197,13 @@ pub fn typed(
             } else {
                 format!("invalid {kind}: {why}")
             };
-            Err(InputError::at("kubernetes", at, message).label(if ptr.is_empty() { "here".to_owned() } else { ptr }))
+            Err(
+                InputError::at("kubernetes", at, message).label(if ptr.is_empty() {
+                    "here".to_owned()
+                } else {
+                    ptr
+                }),
+            )
         }
     }
 }

@@ -5,9 +5,9 @@ use crate::diagnostic::InputError;
 use crate::model::{FileId, Model, Span};
 use crate::source::files::{SourceDb, SourceFile};
 use crate::source::{inventory, k8s, manifests, yaml};
-use std::sync::Arc;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Everything read from the inputs.
 #[derive(Debug, Default)]
@@ -138,33 +138,56 @@ impl Loaded {
                 objects.push((Arc::new(doc), extent));
             } else {
                 let at = yaml::origin_of(id, 0, &doc);
-                self.notes.push(InputError::at("skipped", at, "skipped: neither a Kubernetes object nor a stakelint Inventory"));
+                self.notes.push(InputError::at(
+                    "skipped",
+                    at,
+                    "skipped: neither a Kubernetes object nor a stakelint Inventory",
+                ));
             }
         }
         for (tree, extent) in objects {
-            self.add_object(id, tree, extent);
+            self.add_object(id, &tree, extent);
         }
     }
 
     /// Adds a Kubernetes object, or each item of a `kind: List`.
-    fn add_object(&mut self, id: FileId, tree: Arc<serde_saphyr::Spanned<yaml::Node>>, extent: Span) {
+    fn add_object(
+        &mut self,
+        id: FileId,
+        tree: &Arc<serde_saphyr::Spanned<yaml::Node>>,
+        extent: Span,
+    ) {
         let is_list = tree.value.get("kind").and_then(|k| k.value.as_str()) == Some("List");
         let items = match tree.value.get("items").map(|n| &n.value) {
-            Some(yaml::Node::Seq(items)) if is_list => items.iter().map(|n| yaml::origin_of(id, 0, n).span.start as usize).collect(),
+            Some(yaml::Node::Seq(items)) if is_list => items
+                .iter()
+                .map(|n| yaml::origin_of(id, 0, n).span.start as usize)
+                .collect(),
             _ if is_list => Vec::new(),
             _ => {
-                self.push_typed(id, &tree, String::new(), extent);
+                self.push_typed(id, tree, "", extent);
                 return;
             }
         };
         for (i, start) in items.iter().enumerate() {
             let end = items.get(i + 1).copied().unwrap_or(extent.end());
-            self.push_typed(id, &tree, format!("/items/{i}"), Span::new(*start, end.saturating_sub(*start)));
+            self.push_typed(
+                id,
+                tree,
+                &format!("/items/{i}"),
+                Span::new(*start, end.saturating_sub(*start)),
+            );
         }
     }
 
-    fn push_typed(&mut self, id: FileId, tree: &Arc<serde_saphyr::Spanned<yaml::Node>>, base: String, extent: Span) {
-        match k8s::typed(id, tree, &base, extent) {
+    fn push_typed(
+        &mut self,
+        id: FileId,
+        tree: &Arc<serde_saphyr::Spanned<yaml::Node>>,
+        base: &str,
+        extent: Span,
+    ) {
+        match k8s::typed(id, tree, base, extent) {
             Ok(Some(o)) => self.objects.push(o),
             Ok(None) => {}
             Err(e) => self.errors.push(e),
@@ -174,7 +197,11 @@ impl Loaded {
     /// Builds the manifest model and lays the inventories over it (the inventory wins where
     /// both say the same thing). Call once, after every input is added.
     pub fn finish(&mut self) {
-        let ns = if self.namespace.is_empty() { "default" } else { self.namespace.as_str() };
+        let ns = if self.namespace.is_empty() {
+            "default"
+        } else {
+            self.namespace.as_str()
+        };
         let (mut model, errors) = manifests::build(&self.objects, &self.db, ns);
         self.errors.extend(errors);
         model.overlay(std::mem::take(&mut self.model));

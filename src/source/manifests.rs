@@ -24,8 +24,14 @@ const KEY_COUNT: &str = "stakelint.io/key-count";
 const IGNORE_PREFIX: &str = "ignore-check.stakelint.io/";
 const IGNORE_ALL: &str = "stakelint.io/ignore-all";
 const HOSTNAME: &str = "kubernetes.io/hostname";
-const REGION_KEYS: &[&str] = &["topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"];
-const ZONE_KEYS: &[&str] = &["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+const REGION_KEYS: &[&str] = &[
+    "topology.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/region",
+];
+const ZONE_KEYS: &[&str] = &[
+    "topology.kubernetes.io/zone",
+    "failure-domain.beta.kubernetes.io/zone",
+];
 
 /// A word of a container's command line and where it is written.
 #[derive(Debug, Clone)]
@@ -58,7 +64,10 @@ impl Workload<'_> {
         self.obj.name()
     }
     fn pod_labels(&self) -> BTreeMap<String, String> {
-        let mut l = self.template.and_then(|m| m.labels.clone()).unwrap_or_default();
+        let mut l = self
+            .template
+            .and_then(|m| m.labels.clone())
+            .unwrap_or_default();
         if matches!(self.obj.typed, Typed::Pod(_)) {
             l.extend(self.obj.typed.meta().labels.clone().unwrap_or_default());
         }
@@ -67,12 +76,18 @@ impl Workload<'_> {
     /// A label or annotation on the workload or its pod template, with its origin.
     fn meta_value(&self, key: &str) -> Option<Located<String>> {
         let k = escape(key);
-        let sources: [(Option<&ObjectMeta>, &str); 2] = [(Some(self.obj.typed.meta()), "/metadata"), (self.template, "/spec/template/metadata")];
+        let sources: [(Option<&ObjectMeta>, &str); 2] = [
+            (Some(self.obj.typed.meta()), "/metadata"),
+            (self.template, "/spec/template/metadata"),
+        ];
         for (meta, ptr) in sources {
             let Some(meta) = meta else { continue };
             for (map, field) in [(&meta.labels, "labels"), (&meta.annotations, "annotations")] {
                 if let Some(v) = map.as_ref().and_then(|m| m.get(key)) {
-                    let origin = self.obj.at(&format!("{ptr}/{field}/{k}")).unwrap_or(self.obj.name_origin());
+                    let origin = self
+                        .obj
+                        .at(&format!("{ptr}/{field}/{k}"))
+                        .unwrap_or(self.obj.name_origin());
                     return Some(Located::new(v.clone(), origin));
                 }
             }
@@ -83,14 +98,23 @@ impl Workload<'_> {
         u32::try_from(self.replicas.unwrap_or(1)).unwrap_or(0)
     }
     fn replicas_origin(&self) -> Origin {
-        self.obj.at("/spec/replicas").unwrap_or(self.obj.name_origin())
+        self.obj
+            .at("/spec/replicas")
+            .unwrap_or(self.obj.name_origin())
     }
 }
 
 /// Builds the model of all manifest objects. `namespace` is the one objects without
 /// `metadata.namespace` take (`lint -n`, else `default`).
 pub fn build(objects: &[Object], db: &SourceDb, namespace: &str) -> (Model, Vec<InputError>) {
-    let mut b = Builder { db, objects, namespace, model: Model::default(), errors: Vec::new(), claimed: HashSet::new() };
+    let mut b = Builder {
+        db,
+        objects,
+        namespace,
+        model: Model::default(),
+        errors: Vec::new(),
+        claimed: HashSet::new(),
+    };
     let workloads = b.workloads();
     for w in &workloads {
         b.workload(w, &workloads);
@@ -112,35 +136,80 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn ns_of(&self, o: &Object) -> String {
-        o.typed.meta().namespace.clone().unwrap_or_else(|| self.namespace.to_owned())
+        o.typed
+            .meta()
+            .namespace
+            .clone()
+            .unwrap_or_else(|| self.namespace.to_owned())
     }
 
     /// The workloads of the topology: Helm hooks and objects whose controller is also in the
     /// input (a Deployment's ReplicaSets, a StatefulSet's Pods) are left out.
     fn workloads(&self) -> Vec<Workload<'a>> {
-        let present: HashSet<(String, String, String)> = self.objects.iter().map(|o| (o.kind.clone(), self.ns_of(o), o.name().to_owned())).collect();
+        let present: HashSet<(String, String, String)> = self
+            .objects
+            .iter()
+            .map(|o| (o.kind.clone(), self.ns_of(o), o.name().to_owned()))
+            .collect();
         let mut out = Vec::new();
         for o in self.objects {
             let meta = o.typed.meta();
-            if meta.annotations.as_ref().is_some_and(|a| a.contains_key("helm.sh/hook")) {
+            if meta
+                .annotations
+                .as_ref()
+                .is_some_and(|a| a.contains_key("helm.sh/hook"))
+            {
                 continue;
             }
             let ns = self.ns_of(o);
-            let owned = meta.owner_references.iter().flatten().any(|r| r.controller == Some(true) && present.contains(&(r.kind.clone(), ns.clone(), r.name.clone())));
+            let owned = meta.owner_references.iter().flatten().any(|r| {
+                r.controller == Some(true)
+                    && present.contains(&(r.kind.clone(), ns.clone(), r.name.clone()))
+            });
             if owned {
                 continue;
             }
             let w = match &o.typed {
-                Typed::StatefulSet(s) => s.spec.as_ref().and_then(|sp| Some((sp.template.spec.as_ref()?, Some(&sp.template.metadata), sp.replicas))),
-                Typed::Deployment(d) => d.spec.as_ref().and_then(|sp| Some((sp.template.spec.as_ref()?, Some(&sp.template.metadata), sp.replicas))),
-                Typed::ReplicaSet(r) => r.spec.as_ref().and_then(|sp| Some((sp.template.as_ref()?.spec.as_ref()?, sp.template.as_ref().map(|t| &t.metadata), sp.replicas))),
-                Typed::DaemonSet(d) => d.spec.as_ref().and_then(|sp| Some((sp.template.spec.as_ref()?, Some(&sp.template.metadata), None))),
+                Typed::StatefulSet(s) => s.spec.as_ref().and_then(|sp| {
+                    Some((
+                        sp.template.spec.as_ref()?,
+                        Some(&sp.template.metadata),
+                        sp.replicas,
+                    ))
+                }),
+                Typed::Deployment(d) => d.spec.as_ref().and_then(|sp| {
+                    Some((
+                        sp.template.spec.as_ref()?,
+                        Some(&sp.template.metadata),
+                        sp.replicas,
+                    ))
+                }),
+                Typed::ReplicaSet(r) => r.spec.as_ref().and_then(|sp| {
+                    Some((
+                        sp.template.as_ref()?.spec.as_ref()?,
+                        sp.template.as_ref().map(|t| &t.metadata),
+                        sp.replicas,
+                    ))
+                }),
+                Typed::DaemonSet(d) => d.spec.as_ref().and_then(|sp| {
+                    Some((
+                        sp.template.spec.as_ref()?,
+                        Some(&sp.template.metadata),
+                        None,
+                    ))
+                }),
                 Typed::Pod(p) => p.spec.as_ref().map(|sp| (sp, None, None)),
                 _ => None,
             };
-            let Some((pod, template, replicas)) = w else { continue };
+            let Some((pod, template, replicas)) = w else {
+                continue;
+            };
             let template = template.and_then(|t| t.as_ref());
-            let pod_ptr = if matches!(o.typed, Typed::Pod(_)) { "/spec" } else { "/spec/template/spec" };
+            let pod_ptr = if matches!(o.typed, Typed::Pod(_)) {
+                "/spec"
+            } else {
+                "/spec/template/spec"
+            };
             let containers = pod
                 .containers
                 .iter()
@@ -148,12 +217,29 @@ impl<'a> Builder<'a> {
                 .map(|(i, c)| {
                     let ptr = format!("{pod_ptr}/containers/{i}");
                     let tokens = self.tokens(o, &ptr, c);
-                    let words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).filter(|t| !t.starts_with('-')).collect();
+                    let words: Vec<&str> = tokens
+                        .iter()
+                        .map(|t| t.text.as_str())
+                        .filter(|t| !t.starts_with('-'))
+                        .collect();
                     let entry = clients::classify(c.image.as_deref(), &words);
-                    Classified { container: c, ptr, entry, tokens }
+                    Classified {
+                        container: c,
+                        ptr,
+                        entry,
+                        tokens,
+                    }
                 })
                 .collect();
-            out.push(Workload { obj: o, namespace: ns, pod, pod_ptr, template, replicas, containers });
+            out.push(Workload {
+                obj: o,
+                namespace: ns,
+                pod,
+                pod_ptr,
+                template,
+                replicas,
+                containers,
+            });
         }
         out
     }
@@ -164,15 +250,21 @@ impl<'a> Builder<'a> {
         let mut out = Vec::new();
         for (field, items) in [("command", &c.command), ("args", &c.args)] {
             for (i, item) in items.iter().flatten().enumerate() {
-                let Some(origin) = o.at(&format!("{ptr}/{field}/{i}")) else { continue };
+                let Some(origin) = o.at(&format!("{ptr}/{field}/{i}")) else {
+                    continue;
+                };
                 if !item.contains(char::is_whitespace) {
-                    out.push(Token { text: item.clone(), origin });
+                    out.push(Token {
+                        text: item.clone(),
+                        origin,
+                    });
                     continue;
                 }
                 let src = self.db.text(origin);
                 let mut cursor = 0;
                 for raw in item.split_whitespace() {
-                    let word = raw.trim_matches(|ch| matches!(ch, '"' | '\'' | ';' | '\\' | '(' | ')'));
+                    let word =
+                        raw.trim_matches(|ch| matches!(ch, '"' | '\'' | ';' | '\\' | '(' | ')'));
                     if word.is_empty() || matches!(word, "&&" | "||" | "exec" | "|") {
                         continue;
                     }
@@ -180,11 +272,20 @@ impl<'a> Builder<'a> {
                         Some(at) => {
                             let start = cursor + at;
                             cursor = start + word.len();
-                            Origin::new(origin.file, crate::model::Span::new(origin.span.start as usize + start, word.len()))
+                            Origin::new(
+                                origin.file,
+                                crate::model::Span::new(
+                                    origin.span.start as usize + start,
+                                    word.len(),
+                                ),
+                            )
                         }
                         None => origin,
                     };
-                    out.push(Token { text: word.to_owned(), origin });
+                    out.push(Token {
+                        text: word.to_owned(),
+                        origin,
+                    });
                 }
             }
         }
@@ -192,7 +293,7 @@ impl<'a> Builder<'a> {
     }
 
     fn workload(&mut self, w: &Workload<'a>, all: &[Workload<'a>]) {
-        let (env_name, env_origin) = self.environment_of(w);
+        let (env_name, env_origin) = Self::environment_of(w);
         let region = region_of(w, REGION_KEYS, true);
         let zone = region_of(w, ZONE_KEYS, false);
         let placement = placement_of(w);
@@ -203,22 +304,46 @@ impl<'a> Builder<'a> {
         let mut images = Vec::new();
         let mut unrecognised = Vec::new();
         for c in &w.containers {
-            let image = c.container.image.as_deref().and_then(|i| Some(Located::new(i.to_owned(), w.obj.at(&format!("{}/image", c.ptr))?)));
+            let image = c.container.image.as_deref().and_then(|i| {
+                Some(Located::new(
+                    i.to_owned(),
+                    w.obj.at(&format!("{}/image", c.ptr))?,
+                ))
+            });
             let Some(entry) = c.entry else {
                 let words: Vec<&str> = c.tokens.iter().map(|t| t.text.as_str()).collect();
                 if clients::looks_ethereum(c.container.image.as_deref(), &words) {
                     let name = Located::new(w.name().to_owned(), w.obj.name_origin());
-                    unrecognised.push(Unrecognised { image: image.clone().unwrap_or_else(|| name.clone()), workload: name });
+                    unrecognised.push(Unrecognised {
+                        image: image.clone().unwrap_or_else(|| name.clone()),
+                        workload: name,
+                    });
                 }
                 continue;
             };
             if let Some(img) = &image {
-                images.push(ImageRef { client: entry.id.clone(), workload: w.name().to_owned(), image: img.clone() });
+                images.push(ImageRef {
+                    client: entry.id.clone(),
+                    workload: w.name().to_owned(),
+                    image: img.clone(),
+                });
             }
             match entry.role {
                 Role::Consensus => {
-                    pairs.extend(self.pairs(w, c, entry, all, &placement, region.as_ref(), zone.as_ref()));
-                    if entry.validator_flags.iter().any(|f| flag(&c.tokens, std::slice::from_ref(f)).is_some()) {
+                    pairs.extend(self.pairs(
+                        w,
+                        c,
+                        entry,
+                        all,
+                        &placement,
+                        region.as_ref(),
+                        zone.as_ref(),
+                    ));
+                    if entry
+                        .validator_flags
+                        .iter()
+                        .any(|f| flag(&c.tokens, std::slice::from_ref(f)).is_some())
+                    {
                         vcs.push(self.validator_client(w, c, entry, all));
                     }
                 }
@@ -227,7 +352,12 @@ impl<'a> Builder<'a> {
                 Role::Execution | Role::Component => {}
             }
         }
-        if pairs.is_empty() && vcs.is_empty() && signers.is_empty() && images.is_empty() && unrecognised.is_empty() {
+        if pairs.is_empty()
+            && vcs.is_empty()
+            && signers.is_empty()
+            && images.is_empty()
+            && unrecognised.is_empty()
+        {
             return;
         }
         let env = self.model.environment_mut(&env_name, env_origin);
@@ -238,51 +368,95 @@ impl<'a> Builder<'a> {
         env.unrecognised.extend(unrecognised);
     }
 
-    fn environment_of(&self, w: &Workload<'_>) -> (String, Origin) {
+    fn environment_of(w: &Workload<'_>) -> (String, Origin) {
         if let Some(l) = w.meta_value(ENV_LABEL) {
             return (l.value, l.origin);
         }
-        let origin = w.obj.at("/metadata/namespace").unwrap_or(w.obj.name_origin());
+        let origin = w
+            .obj
+            .at("/metadata/namespace")
+            .unwrap_or(w.obj.name_origin());
         (w.namespace.clone(), origin)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn pairs(&mut self, w: &Workload<'a>, c: &Classified<'_>, entry: &Entry, all: &[Workload<'a>], placement: &[Placement], region: Option<&Located<String>>, zone: Option<&Located<String>>) -> Vec<Pair> {
+    fn pairs(
+        &mut self,
+        w: &Workload<'a>,
+        c: &Classified<'_>,
+        entry: &Entry,
+        all: &[Workload<'a>],
+        placement: &[Placement],
+        region: Option<&Located<String>>,
+        zone: Option<&Located<String>>,
+    ) -> Vec<Pair> {
         let consensus = client_ref(w, c, entry);
         let endpoint = flag(&c.tokens, &entry.engine_flags);
-        let same_pod = w.containers.iter().find(|x| x.entry.is_some_and(|e| e.role == Role::Execution));
+        let same_pod = w
+            .containers
+            .iter()
+            .find(|x| x.entry.is_some_and(|e| e.role == Role::Execution));
         let execution = match (same_pod, &endpoint) {
             (Some(el), _) => el.entry.map(|e| client_ref(w, el, e)),
-            (None, Some(url)) => resolve(self.objects, all, w, &url.value, Role::Execution).and_then(|(t, el)| el.entry.map(|e| client_ref(t, el, e))),
+            (None, Some(url)) => resolve(self.objects, all, w, &url.value, Role::Execution)
+                .and_then(|(t, el)| el.entry.map(|e| client_ref(t, el, e))),
             (None, None) => None,
         };
         let name = w.name().to_owned();
         (0..w.instances())
             .map(|i| Pair {
-                name: Located::new(if w.instances() == 1 { name.clone() } else { format!("{name}-{i}") }, w.obj.name_origin()),
+                name: Located::new(
+                    if w.instances() == 1 {
+                        name.clone()
+                    } else {
+                        format!("{name}-{i}")
+                    },
+                    w.obj.name_origin(),
+                ),
                 consensus: Some(consensus.clone()),
                 execution: execution.clone(),
                 engine_endpoint: endpoint.clone(),
-                placement: placement.get(i as usize).cloned().unwrap_or(Placement::Unknown),
+                placement: placement
+                    .get(i as usize)
+                    .cloned()
+                    .unwrap_or(Placement::Unknown),
                 region: region.cloned(),
                 zone: zone.cloned(),
             })
             .collect()
     }
 
-    fn validator_client(&mut self, w: &Workload<'a>, c: &Classified<'_>, entry: &Entry, all: &[Workload<'a>]) -> ValidatorClient {
+    fn validator_client(
+        &mut self,
+        w: &Workload<'a>,
+        c: &Classified<'_>,
+        entry: &Entry,
+        all: &[Workload<'a>],
+    ) -> ValidatorClient {
         let name = Located::new(w.name().to_owned(), w.obj.name_origin());
-        let doppelganger = entry.doppelganger.as_ref().and_then(|d| bool_flag(&c.tokens, &d.flags));
-        let mut slashing = entry.slashing_off.iter().find_map(|f| flag(&c.tokens, std::slice::from_ref(f))).map(|t| t.map(|_| false));
+        let doppelganger = entry
+            .doppelganger
+            .as_ref()
+            .and_then(|d| bool_flag(&c.tokens, &d.flags));
+        let mut slashing = entry
+            .slashing_off
+            .iter()
+            .find_map(|f| flag(&c.tokens, std::slice::from_ref(f)))
+            .map(|t| t.map(|_| false));
         if slashing.is_none() {
             slashing = bool_flag(&c.tokens, &entry.slashing_flags);
         }
-        let signer = flag(&c.tokens, &entry.signer_flags).map(|url| match resolve(self.objects, all, w, &url.value, Role::Signer) {
-            Some((t, _)) => Located::new(t.name().to_owned(), url.origin),
-            None => url,
+        let signer = flag(&c.tokens, &entry.signer_flags).map(|url| {
+            match resolve(self.objects, all, w, &url.value, Role::Signer) {
+                Some((t, _)) => Located::new(t.name().to_owned(), url.origin),
+                None => url,
+            }
         });
         ValidatorClient {
-            client: Some(Located::new(entry.id.clone(), w.obj.at(&format!("{}/image", c.ptr)).unwrap_or(name.origin))),
+            client: Some(Located::new(
+                entry.id.clone(),
+                w.obj.at(&format!("{}/image", c.ptr)).unwrap_or(name.origin),
+            )),
             replicas: Located::new(w.instances(), w.replicas_origin()),
             concurrent_runs: self.concurrent_runs(w),
             doppelganger,
@@ -295,9 +469,16 @@ impl<'a> Builder<'a> {
 
     fn signer(&mut self, w: &Workload<'a>, c: &Classified<'_>, entry: &Entry) -> Signer {
         let name = Located::new(w.name().to_owned(), w.obj.name_origin());
-        let kind = if entry.id == "dirk" { SignerKind::Dirk } else { SignerKind::Web3signer };
+        let kind = if entry.id == "dirk" {
+            SignerKind::Dirk
+        } else {
+            SignerKind::Web3signer
+        };
         Signer {
-            kind: Located::new(kind, w.obj.at(&format!("{}/image", c.ptr)).unwrap_or(name.origin)),
+            kind: Located::new(
+                kind,
+                w.obj.at(&format!("{}/image", c.ptr)).unwrap_or(name.origin),
+            ),
             instances: Located::new(w.instances(), w.replicas_origin()),
             threshold: None,
             slashing_protection: bool_flag(&c.tokens, &entry.slashing_flags),
@@ -311,14 +492,21 @@ impl<'a> Builder<'a> {
         let mut out = Vec::new();
         match &w.obj.typed {
             Typed::Deployment(d) => {
-                let strategy = d.spec.as_ref().and_then(|s| s.strategy.as_ref()).and_then(|s| s.type_.clone());
+                let strategy = d
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.strategy.as_ref())
+                    .and_then(|s| s.type_.clone());
                 match strategy.as_deref() {
                     Some("Recreate") => {}
                     Some(_) => out.push(Located::new("a Deployment with the `RollingUpdate` strategy starts the new pod before the old one stops".to_owned(), w.obj.at("/spec/strategy/type").unwrap_or(w.obj.name_origin()))),
                     None => out.push(Located::new("a Deployment without `strategy` uses `RollingUpdate`, which starts the new pod before the old one stops".to_owned(), w.obj.at("/kind").unwrap_or(w.obj.name_origin()))),
                 }
             }
-            Typed::DaemonSet(_) => out.push(Located::new("a DaemonSet runs one copy on every node".to_owned(), w.obj.at("/kind").unwrap_or(w.obj.name_origin()))),
+            Typed::DaemonSet(_) => out.push(Located::new(
+                "a DaemonSet runs one copy on every node".to_owned(),
+                w.obj.at("/kind").unwrap_or(w.obj.name_origin()),
+            )),
             _ => {}
         }
         for o in self.objects {
@@ -327,7 +515,10 @@ impl<'a> Builder<'a> {
             let t = &spec.scale_target_ref;
             if t.kind == w.obj.kind && t.name == w.name() && self.ns_of(o) == w.namespace {
                 let origin = o.at("/spec/scaleTargetRef/name").unwrap_or(o.name_origin());
-                out.push(Located::new(format!("HorizontalPodAutoscaler `{}` scales it", o.name()), origin));
+                out.push(Located::new(
+                    format!("HorizontalPodAutoscaler `{}` scales it", o.name()),
+                    origin,
+                ));
             }
         }
         out
@@ -341,17 +532,31 @@ impl<'a> Builder<'a> {
             set.origin = Some(a.origin);
             let text = self.db.text(a.origin);
             let mut cursor = 0;
-            for raw in a.value.split(|ch: char| ch == ',' || ch.is_whitespace()).filter(|s| !s.is_empty()) {
+            for raw in a
+                .value
+                .split(|ch: char| ch == ',' || ch.is_whitespace())
+                .filter(|s| !s.is_empty())
+            {
                 let origin = match text[cursor.min(text.len())..].find(raw) {
                     Some(at) if a.origin.span.len > 0 => {
                         cursor += at + raw.len();
-                        Origin::new(a.origin.file, crate::model::Span::new(a.origin.span.start as usize + cursor - raw.len(), raw.len()))
+                        Origin::new(
+                            a.origin.file,
+                            crate::model::Span::new(
+                                a.origin.span.start as usize + cursor - raw.len(),
+                                raw.len(),
+                            ),
+                        )
                     }
                     _ => a.origin,
                 };
                 match PubKey::parse(raw) {
                     Ok(k) => set.pubkeys.push(Located::new(k, origin)),
-                    Err(why) => self.errors.push(InputError::at("kubernetes", origin, format!("malformed public key in `{PUBKEYS}`: {why}"))),
+                    Err(why) => self.errors.push(InputError::at(
+                        "kubernetes",
+                        origin,
+                        format!("malformed public key in `{PUBKEYS}`: {why}"),
+                    )),
                 }
             }
         }
@@ -359,10 +564,20 @@ impl<'a> Builder<'a> {
             set.origin = set.origin.or(Some(n.origin));
             match n.value.trim().parse::<u64>() {
                 Ok(count) => set.count = Some(Located::new(count, n.origin)),
-                Err(_) => self.errors.push(InputError::at("kubernetes", n.origin, format!("`{KEY_COUNT}` must be a whole number"))),
+                Err(_) => self.errors.push(InputError::at(
+                    "kubernetes",
+                    n.origin,
+                    format!("`{KEY_COUNT}` must be a whole number"),
+                )),
             }
         }
-        let mounted: HashSet<&str> = c.container.volume_mounts.iter().flatten().map(|m| m.name.as_str()).collect();
+        let mounted: HashSet<&str> = c
+            .container
+            .volume_mounts
+            .iter()
+            .flatten()
+            .map(|m| m.name.as_str())
+            .collect();
         for (i, v) in w.pod.volumes.iter().flatten().enumerate() {
             if !mounted.contains(v.name.as_str()) {
                 continue;
@@ -386,7 +601,9 @@ impl<'a> Builder<'a> {
                 let found = self.key_files(kind, &w.namespace, &name);
                 if !found.is_empty() {
                     self.claimed.insert((w.namespace.clone(), name.clone()));
-                    set.origin = set.origin.or_else(|| w.obj.at(&format!("{}/volumes/{i}/name", w.pod_ptr)));
+                    set.origin = set
+                        .origin
+                        .or_else(|| w.obj.at(&format!("{}/volumes/{i}/name", w.pod_ptr)));
                     set.pubkeys.extend(found);
                 }
             }
@@ -396,13 +613,23 @@ impl<'a> Builder<'a> {
 
     /// Public keys in the key files of a Secret or ConfigMap (never anything else from it).
     fn key_files(&self, kind: &str, ns: &str, name: &str) -> Vec<Located<PubKey>> {
-        let Some(o) = self.objects.iter().find(|o| o.kind == kind && o.name() == name && self.ns_of(o) == ns) else { return Vec::new() };
+        let Some(o) = self
+            .objects
+            .iter()
+            .find(|o| o.kind == kind && o.name() == name && self.ns_of(o) == ns)
+        else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         let mut files: Vec<(String, String, &str)> = Vec::new();
         match &o.typed {
             Typed::Secret(s) => {
                 for (k, v) in s.data.iter().flatten() {
-                    files.push((k.clone(), String::from_utf8_lossy(&v.0).into_owned(), "data"));
+                    files.push((
+                        k.clone(),
+                        String::from_utf8_lossy(&v.0).into_owned(),
+                        "data",
+                    ));
                 }
                 for (k, v) in s.string_data.iter().flatten() {
                     files.push((k.clone(), v.clone(), "stringData"));
@@ -416,7 +643,9 @@ impl<'a> Builder<'a> {
             _ => {}
         }
         for (key, text, field) in files {
-            let origin = o.at(&format!("/{field}/{}", escape(&key))).unwrap_or(o.name_origin());
+            let origin = o
+                .at(&format!("/{field}/{}", escape(&key)))
+                .unwrap_or(o.name_origin());
             for pk in pubkeys_in(&text) {
                 out.push(Located::new(pk, origin));
             }
@@ -427,25 +656,51 @@ impl<'a> Builder<'a> {
     /// Secrets with keys that no validator client or signer mounts.
     fn unclaimed_secrets(&mut self) {
         for o in self.objects {
-            if !matches!(o.typed, Typed::Secret(_) | Typed::ConfigMap(_)) || self.claimed.contains(&(self.ns_of(o), o.name().to_owned())) {
+            if !matches!(o.typed, Typed::Secret(_) | Typed::ConfigMap(_))
+                || self.claimed.contains(&(self.ns_of(o), o.name().to_owned()))
+            {
                 continue;
             }
             let keys = self.key_files(&o.kind, &self.ns_of(o), o.name());
             if !keys.is_empty() {
-                let source = Located::new(format!("{} `{}/{}`", o.kind, self.ns_of(o), o.name()), o.name_origin());
-                self.model.unassigned_keys.push(UnassignedKeys { source, keys });
+                let source = Located::new(
+                    format!("{} `{}/{}`", o.kind, self.ns_of(o), o.name()),
+                    o.name_origin(),
+                );
+                self.model
+                    .unassigned_keys
+                    .push(UnassignedKeys { source, keys });
             }
         }
     }
 
     /// `ignore-check.stakelint.io/<rule>` and `stakelint.io/ignore-all` annotations.
     fn suppressions(&mut self, w: &Workload<'_>) {
-        let metas: [(Option<&ObjectMeta>, &str); 2] = [(Some(w.obj.typed.meta()), "/metadata"), (w.template, "/spec/template/metadata")];
+        let metas: [(Option<&ObjectMeta>, &str); 2] = [
+            (Some(w.obj.typed.meta()), "/metadata"),
+            (w.template, "/spec/template/metadata"),
+        ];
         for (meta, ptr) in metas {
-            for (k, v) in meta.and_then(|m| m.annotations.as_ref()).into_iter().flatten() {
-                let rule = if k == IGNORE_ALL { "*" } else if let Some(r) = k.strip_prefix(IGNORE_PREFIX) { r } else { continue };
-                let value_at = w.obj.at(&format!("{ptr}/annotations/{}", escape(k))).unwrap_or(w.obj.name_origin());
-                let key_at = w.obj.key_at(&format!("{ptr}/annotations/{}", escape(k))).unwrap_or(value_at);
+            for (k, v) in meta
+                .and_then(|m| m.annotations.as_ref())
+                .into_iter()
+                .flatten()
+            {
+                let rule = if k == IGNORE_ALL {
+                    "*"
+                } else if let Some(r) = k.strip_prefix(IGNORE_PREFIX) {
+                    r
+                } else {
+                    continue;
+                };
+                let value_at = w
+                    .obj
+                    .at(&format!("{ptr}/annotations/{}", escape(k)))
+                    .unwrap_or(w.obj.name_origin());
+                let key_at = w
+                    .obj
+                    .key_at(&format!("{ptr}/annotations/{}", escape(k)))
+                    .unwrap_or(value_at);
                 self.model.suppressions.push(Suppression {
                     rule: Located::new(rule.to_owned(), key_at),
                     reason: Some(Located::new(v.clone(), value_at)),
@@ -467,7 +722,11 @@ pub fn pubkeys_in(text: &str) -> Vec<PubKey> {
         match v {
             serde_json::Value::Object(m) => {
                 for field in ["pubkey", "voting_public_key", "publicKey"] {
-                    if let Some(k) = m.get(field).and_then(|k| k.as_str()).and_then(|k| PubKey::parse(k.trim()).ok()) {
+                    if let Some(k) = m
+                        .get(field)
+                        .and_then(|k| k.as_str())
+                        .and_then(|k| PubKey::parse(k.trim()).ok())
+                    {
                         out.push(k);
                     }
                 }
@@ -484,18 +743,31 @@ pub fn pubkeys_in(text: &str) -> Vec<PubKey> {
         }
         return out;
     }
-    if text.contains("voting_public_key") || text.contains("publicKey") {
-        if let Ok(docs) = serde_saphyr::from_multiple::<serde_json::Value>(text) {
-            docs.iter().for_each(|d| walk(d, &mut out));
+    if (text.contains("voting_public_key") || text.contains("publicKey"))
+        && let Ok(docs) = serde_saphyr::from_multiple::<serde_json::Value>(text)
+    {
+        for d in &docs {
+            walk(d, &mut out);
         }
     }
     out
 }
 
 fn client_ref(w: &Workload<'_>, c: &Classified<'_>, entry: &Entry) -> ClientRef {
-    let origin = w.obj.at(&format!("{}/image", c.ptr)).unwrap_or(w.obj.name_origin());
-    let version = c.container.image.as_deref().and_then(clients::tag).map(|t| Located::new(t.to_owned(), origin));
-    ClientRef { client: Located::new(entry.id.clone(), origin), version }
+    let origin = w
+        .obj
+        .at(&format!("{}/image", c.ptr))
+        .unwrap_or(w.obj.name_origin());
+    let version = c
+        .container
+        .image
+        .as_deref()
+        .and_then(clients::tag)
+        .map(|t| Located::new(t.to_owned(), origin));
+    ClientRef {
+        client: Located::new(entry.id.clone(), origin),
+        version,
+    }
 }
 
 /// The value of the first of `names` on the command line: `--x=v`, `--x v`, or `""` for a
@@ -503,12 +775,19 @@ fn client_ref(w: &Workload<'_>, c: &Classified<'_>, entry: &Entry) -> ClientRef 
 fn flag(tokens: &[Token], names: &[String]) -> Option<Located<String>> {
     for (i, t) in tokens.iter().enumerate() {
         for n in names {
-            if let Some(v) = t.text.strip_prefix(n.as_str()).and_then(|r| r.strip_prefix('=')) {
+            if let Some(v) = t
+                .text
+                .strip_prefix(n.as_str())
+                .and_then(|r| r.strip_prefix('='))
+            {
                 return Some(Located::new(v.to_owned(), t.origin));
             }
             if t.text == *n {
                 let next = tokens.get(i + 1).filter(|x| !x.text.starts_with('-'));
-                return Some(Located::new(next.map_or_else(String::new, |x| x.text.clone()), t.origin));
+                return Some(Located::new(
+                    next.map_or_else(String::new, |x| x.text.clone()),
+                    t.origin,
+                ));
             }
         }
     }
@@ -530,7 +809,11 @@ fn url_host(url: &str) -> &str {
     let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
     let host = rest.split(['/', '?']).next().unwrap_or(rest);
     if host.starts_with('[') {
-        return host.split(']').next().unwrap_or(host).trim_start_matches('[');
+        return host
+            .split(']')
+            .next()
+            .unwrap_or(host)
+            .trim_start_matches('[');
     }
     host.split(':').next().unwrap_or(host)
 }
@@ -542,30 +825,61 @@ fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String
 /// Follows a URL to the workload (and container of `role`) it reaches: the same pod for
 /// localhost; else a Service by name (`svc`, `svc.ns`, `svc.ns.svc[.cluster.local]`, or the
 /// headless `pod-0.svc[.ns…]`) and the workloads its selector matches.
-fn resolve<'w, 'o>(objects: &[Object], all: &'w [Workload<'o>], from: &'w Workload<'o>, url: &str, role: Role) -> Option<(&'w Workload<'o>, &'w Classified<'o>)> {
-    let with_role = |w: &'w Workload<'o>| w.containers.iter().find(|c| c.entry.is_some_and(|e| e.role == role)).map(|c| (w, c));
+fn resolve<'w, 'o>(
+    objects: &[Object],
+    all: &'w [Workload<'o>],
+    from: &'w Workload<'o>,
+    url: &str,
+    role: Role,
+) -> Option<(&'w Workload<'o>, &'w Classified<'o>)> {
+    let with_role = |w: &'w Workload<'o>| {
+        w.containers
+            .iter()
+            .find(|c| c.entry.is_some_and(|e| e.role == role))
+            .map(|c| (w, c))
+    };
     let host = url_host(url);
     if matches!(host, "localhost" | "127.0.0.1" | "::1" | "0.0.0.0") {
         return with_role(from);
     }
     let labels: Vec<&str> = host.split('.').collect();
-    let ns_at = |i: usize| labels.get(i).filter(|s| **s != "svc").map_or(from.namespace.as_str(), |s| *s);
+    let ns_at = |i: usize| {
+        labels
+            .get(i)
+            .filter(|s| **s != "svc")
+            .map_or(from.namespace.as_str(), |s| *s)
+    };
     // (service name, namespace) candidates: `svc[.ns]` and `pod.svc[.ns]`.
-    let candidates = [(labels[0], ns_at(1)), (labels.get(1).copied().unwrap_or(""), ns_at(2))];
+    let candidates = [
+        (labels[0], ns_at(1)),
+        (labels.get(1).copied().unwrap_or(""), ns_at(2)),
+    ];
     for (svc, ns) in candidates {
         for o in objects {
-            let Typed::Service(s) = &o.typed else { continue };
+            let Typed::Service(s) = &o.typed else {
+                continue;
+            };
             if o.name() != svc || o.typed.meta().namespace.as_deref().is_some_and(|n| n != ns) {
                 continue;
             }
-            let selector = s.spec.as_ref().and_then(|sp| sp.selector.clone()).unwrap_or_default();
-            if let Some(hit) = all.iter().filter(|w| w.namespace == ns && selects(&selector, &w.pod_labels())).find_map(with_role) {
+            let selector = s
+                .spec
+                .as_ref()
+                .and_then(|sp| sp.selector.clone())
+                .unwrap_or_default();
+            if let Some(hit) = all
+                .iter()
+                .filter(|w| w.namespace == ns && selects(&selector, &w.pod_labels()))
+                .find_map(with_role)
+            {
                 return Some(hit);
             }
         }
     }
     // Some charts address a StatefulSet's pods directly by workload name.
-    all.iter().filter(|w| w.name() == labels[0] || labels.get(1).is_some_and(|l| w.name() == *l)).find_map(with_role)
+    all.iter()
+        .filter(|w| w.name() == labels[0] || labels.get(1).is_some_and(|l| w.name() == *l))
+        .find_map(with_role)
 }
 
 /// The region (or zone) of a workload: its `stakelint.io/region` label or annotation, else a
@@ -576,7 +890,9 @@ fn region_of(w: &Workload<'_>, keys: &[&str], label: bool) -> Option<Located<Str
     }
     for k in keys {
         if let Some(v) = w.pod.node_selector.as_ref().and_then(|s| s.get(*k)) {
-            let origin = w.obj.at(&format!("{}/nodeSelector/{}", w.pod_ptr, escape(k)))?;
+            let origin = w
+                .obj
+                .at(&format!("{}/nodeSelector/{}", w.pod_ptr, escape(k)))?;
             return Some(Located::new(v.clone(), origin));
         }
     }
@@ -585,11 +901,26 @@ fn region_of(w: &Workload<'_>, keys: &[&str], label: bool) -> Option<Located<Str
 
 /// A required node-affinity `In` expression on one of `keys` with exactly one value.
 fn required_node_value(w: &Workload<'_>, keys: &[&str]) -> Option<Located<String>> {
-    let req = w.pod.affinity.as_ref()?.node_affinity.as_ref()?.required_during_scheduling_ignored_during_execution.as_ref()?;
-    let [term] = req.node_selector_terms.as_slice() else { return None };
+    let req = w
+        .pod
+        .affinity
+        .as_ref()?
+        .node_affinity
+        .as_ref()?
+        .required_during_scheduling_ignored_during_execution
+        .as_ref()?;
+    let [term] = req.node_selector_terms.as_slice() else {
+        return None;
+    };
     for (i, e) in term.match_expressions.iter().flatten().enumerate() {
-        if keys.contains(&e.key.as_str()) && e.operator == "In" && let Some([v]) = e.values.as_deref() {
-            let ptr = format!("{}/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/{i}/values/0", w.pod_ptr);
+        if keys.contains(&e.key.as_str())
+            && e.operator == "In"
+            && let Some([v]) = e.values.as_deref()
+        {
+            let ptr = format!(
+                "{}/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchExpressions/{i}/values/0",
+                w.pod_ptr
+            );
             return Some(Located::new(v.clone(), w.obj.at(&ptr)?));
         }
     }
@@ -597,7 +928,14 @@ fn required_node_value(w: &Workload<'_>, keys: &[&str]) -> Option<Located<String
 }
 
 fn selector_key(ns: &str, s: Option<&LabelSelector>) -> String {
-    format!("{ns}/{:?}/{:?}", s.and_then(|s| s.match_labels.as_ref()), s.and_then(|s| s.match_expressions.as_ref()).map(|e| e.iter().map(|x| (&x.key, &x.operator, &x.values)).collect::<Vec<_>>()))
+    format!(
+        "{ns}/{:?}/{:?}",
+        s.and_then(|s| s.match_labels.as_ref()),
+        s.and_then(|s| s.match_expressions.as_ref()).map(|e| e
+            .iter()
+            .map(|x| (&x.key, &x.operator, &x.values))
+            .collect::<Vec<_>>())
+    )
 }
 
 /// Where each replica can be scheduled.
@@ -605,30 +943,80 @@ fn placement_of(w: &Workload<'_>) -> Vec<Placement> {
     let n = w.instances() as usize;
     let name_origin = w.obj.name_origin();
     if let Some(node) = &w.pod.node_name {
-        let origin = w.obj.at(&format!("{}/nodeName", w.pod_ptr)).unwrap_or(name_origin);
+        let origin = w
+            .obj
+            .at(&format!("{}/nodeName", w.pod_ptr))
+            .unwrap_or(name_origin);
         return vec![Placement::Host(Located::new(node.clone(), origin)); n];
     }
     if let Some(h) = w.pod.node_selector.as_ref().and_then(|s| s.get(HOSTNAME)) {
-        let origin = w.obj.at(&format!("{}/nodeSelector/{}", w.pod_ptr, escape(HOSTNAME))).unwrap_or(name_origin);
+        let origin = w
+            .obj
+            .at(&format!("{}/nodeSelector/{}", w.pod_ptr, escape(HOSTNAME)))
+            .unwrap_or(name_origin);
         return vec![Placement::Host(Located::new(h.clone(), origin)); n];
     }
     if let Some(h) = required_node_value(w, &[HOSTNAME]) {
         return vec![Placement::Host(h); n];
     }
-    let anti = w.pod.affinity.as_ref().and_then(|a| a.pod_anti_affinity.as_ref()).and_then(|p| p.required_during_scheduling_ignored_during_execution.as_ref());
+    let anti = w
+        .pod
+        .affinity
+        .as_ref()
+        .and_then(|a| a.pod_anti_affinity.as_ref())
+        .and_then(|p| {
+            p.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
     let labels = w.pod_labels();
-    let matches_self = |s: Option<&LabelSelector>| s.and_then(|s| s.match_labels.as_ref()).is_some_and(|m| m.iter().all(|(k, v)| labels.get(k) == Some(v)));
+    let matches_self = |s: Option<&LabelSelector>| {
+        s.and_then(|s| s.match_labels.as_ref())
+            .is_some_and(|m| m.iter().all(|(k, v)| labels.get(k) == Some(v)))
+    };
     for (i, t) in anti.iter().flat_map(|v| v.iter()).enumerate() {
         if t.topology_key == HOSTNAME && matches_self(t.label_selector.as_ref()) {
             let origin = w.obj.at(&format!("{}/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/{i}/topologyKey", w.pod_ptr)).unwrap_or(name_origin);
-            return vec![Placement::Spread { group: selector_key(&w.namespace, t.label_selector.as_ref()), origin }; n];
+            return vec![
+                Placement::Spread {
+                    group: selector_key(&w.namespace, t.label_selector.as_ref()),
+                    origin
+                };
+                n
+            ];
         }
     }
-    for (i, t) in w.pod.topology_spread_constraints.iter().flatten().enumerate() {
-        if t.topology_key == HOSTNAME && t.when_unsatisfiable == "DoNotSchedule" && t.max_skew == 1 && matches_self(t.label_selector.as_ref()) {
-            let origin = w.obj.at(&format!("{}/topologySpreadConstraints/{i}/topologyKey", w.pod_ptr)).unwrap_or(name_origin);
-            return vec![Placement::Spread { group: selector_key(&w.namespace, t.label_selector.as_ref()), origin }; n];
+    for (i, t) in w
+        .pod
+        .topology_spread_constraints
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        if t.topology_key == HOSTNAME
+            && t.when_unsatisfiable == "DoNotSchedule"
+            && t.max_skew == 1
+            && matches_self(t.label_selector.as_ref())
+        {
+            let origin = w
+                .obj
+                .at(&format!(
+                    "{}/topologySpreadConstraints/{i}/topologyKey",
+                    w.pod_ptr
+                ))
+                .unwrap_or(name_origin);
+            return vec![
+                Placement::Spread {
+                    group: selector_key(&w.namespace, t.label_selector.as_ref()),
+                    origin
+                };
+                n
+            ];
         }
     }
-    vec![Placement::Unconstrained { origin: name_origin }; n]
+    vec![
+        Placement::Unconstrained {
+            origin: name_origin
+        };
+        n
+    ]
 }

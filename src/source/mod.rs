@@ -3,7 +3,7 @@
 
 pub mod files;
 pub mod inventory;
-pub mod load;
-pub mod yaml;
 pub mod k8s;
+pub mod load;
 pub mod manifests;
+pub mod yaml;
