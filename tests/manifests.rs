@@ -1,6 +1,7 @@
 //! The Kubernetes-manifest source end to end: recognition, pairing through every
 //! Service-name form, flags, Secrets, `List` input, hooks, namespaces, the inventory
 //! overlay, and the real chart renders in `../shared/real-charts/`.
+#![allow(clippy::format_collect)]
 
 use stakelint::app::{Analysis, Request, analyze};
 use stakelint::lint::Options;
@@ -271,9 +272,9 @@ fn secrets_are_decoded_for_public_keys_only_and_never_echoed() {
                 | u32::from(*c.get(2).unwrap_or(&0));
             for i in 0..4 {
                 if i <= c.len() {
-                    out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char)
+                    out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
                 } else {
-                    out.push('=')
+                    out.push('=');
                 }
             }
         }
