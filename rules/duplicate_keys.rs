@@ -3,8 +3,13 @@
 use crate::declare_rule;
 use crate::finding::{Finding, names, thousands};
 use crate::model::{Holder, Located, Model, PubKey};
-use crate::rule::{CheckCtx, Rule};
+use crate::rule::{CheckCtx, Rule, Severity};
 use std::collections::{BTreeMap, HashMap};
+
+/// A holder (index), where it lists a key, and whether it signs with it.
+type Place<'m> = (usize, &'m Located<PubKey>, bool);
+/// Where each holder of one shared key lists it.
+type KeyPlaces<'m> = Vec<&'m Located<PubKey>>;
 
 /// How many keys a finding lists before "and N more".
 const LISTED: usize = 3;
@@ -47,48 +52,53 @@ impl Rule for DuplicateKeys {
             .iter()
             .flat_map(crate::model::Environment::holders)
             .collect();
-        // One hash pass: key → holders (each with the first place it lists the key).
-        let mut by_key: HashMap<PubKey, Vec<(usize, &Located<PubKey>)>> = HashMap::new();
+        // One hash pass: key → holders, each with the first place it lists the key and
+        // whether it signs with it (a disabled Lighthouse definition does not, yet).
+        let mut by_key: HashMap<PubKey, Vec<Place<'_>>> = HashMap::new();
         for (i, h) in holders.iter().enumerate() {
-            for k in h.pubkeys() {
+            let keys = h
+                .pubkeys()
+                .map(|k| (k, true))
+                .chain(h.disabled().map(|k| (k, false)));
+            for (k, active) in keys {
                 let entry = by_key.entry(k.value).or_default();
-                if !entry.iter().any(|(j, _)| *j == i) {
-                    entry.push((i, k));
+                if !entry.iter().any(|(j, _, _)| *j == i) {
+                    entry.push((i, k, active));
                 }
             }
         }
-        // Group duplicated keys by the set of holders that share them.
-        let mut groups: BTreeMap<Vec<usize>, Vec<Vec<&Located<PubKey>>>> = BTreeMap::new();
-        for places in by_key.into_values().filter(|v| v.len() > 1) {
-            let set: Vec<usize> = places.iter().map(|(i, _)| *i).collect();
+        // Group duplicated keys by the set of holders that share them: an error when two
+        // holders sign with the key, a warning when the second copy is disabled.
+        let mut groups: BTreeMap<(Vec<usize>, bool), Vec<KeyPlaces<'_>>> = BTreeMap::new();
+        for mut places in by_key.into_values().filter(|v| v.len() > 1) {
+            places.sort_by_key(|(i, _, active)| (!active, *i));
+            let signing = places.iter().filter(|(_, _, a)| *a).count() > 1;
+            let set: Vec<usize> = places.iter().map(|(i, _, _)| *i).collect();
             groups
-                .entry(set)
+                .entry((set, signing))
                 .or_default()
-                .push(places.into_iter().map(|(_, k)| k).collect());
+                .push(places.into_iter().map(|(_, k, _)| k).collect());
         }
-        for (set, mut keys) in groups {
+        for ((set, signing), mut keys) in groups {
             keys.sort_by_key(|places| places[0].origin);
-            cx.report(finding(&holders, &set, &keys));
+            cx.report(finding(&holders, &set, &keys, signing));
+        }
+        if holders.len() < 2 {
+            return;
         }
         for env in &model.environments {
             let blind: Vec<&str> = env
                 .holders()
                 .iter()
                 .filter(|h| {
-                    h.key_sets.iter().any(|k| k.count.is_some()) && h.pubkeys().next().is_none()
+                    h.key_sets.iter().any(|k| k.count.is_some() || k.opaque > 0)
+                        && h.pubkeys().next().is_none()
                 })
                 .map(|h| h.name.value.as_str())
                 .collect();
-            if !blind.is_empty()
-                && model
-                    .environments
-                    .iter()
-                    .map(|e| e.holders().len())
-                    .sum::<usize>()
-                    > 1
-            {
+            if !blind.is_empty() {
                 let why = format!(
-                    "keys of {} are declared only by count in environment `{}`",
+                    "keys of {} are not known one by one in environment `{}`",
                     names(blind.iter().copied()),
                     env.name.value
                 );
@@ -102,7 +112,12 @@ fn holder_name(h: &Holder<'_>) -> String {
     format!("`{}` (env `{}`)", h.name.value, h.environment.value)
 }
 
-fn finding(holders: &[Holder<'_>], set: &[usize], keys: &[Vec<&Located<PubKey>>]) -> Finding {
+fn finding(
+    holders: &[Holder<'_>],
+    set: &[usize],
+    keys: &[Vec<&Located<PubKey>>],
+    signing: bool,
+) -> Finding {
     let who: Vec<String> = set.iter().map(|&i| holder_name(&holders[i])).collect();
     let who = match who.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
@@ -133,7 +148,16 @@ fn finding(holders: &[Holder<'_>], set: &[usize], keys: &[Vec<&Located<PubKey>>]
     };
     let first = &keys[0];
     let env = &holders[set[0]].environment.value;
+    let (message, severity) = if signing {
+        (message, Severity::Error)
+    } else {
+        (
+            format!("{message}, disabled in all but one: enabling it there signs twice"),
+            Severity::Warning,
+        )
+    };
     let mut f = Finding::new(&META, Some(first[0].origin), message)
+        .severity(severity)
         .env(env)
         .label(format!("held by `{}`", holders[set[0]].name.value))
         .help("load each key in exactly one holder; move keys only with a slashing-protection export and import");
@@ -155,7 +179,7 @@ mod tests {
     use crate::rules::test_support::run;
 
     fn key(n: u8) -> String {
-        format!("0x{}", format!("{n:02x}").repeat(48))
+        crate::rules::test_support::KEYS[n as usize].to_owned()
     }
 
     fn doc(a: &[String], b: &[String]) -> String {
@@ -168,7 +192,7 @@ mod tests {
 
     #[test]
     fn groups_keys_shared_by_the_same_holders() {
-        let shared: Vec<String> = (1..=5).map(key).collect();
+        let shared: Vec<String> = (0..5).map(key).collect();
         let f = run(&DuplicateKeys, &doc(&shared, &shared));
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].1, 9);

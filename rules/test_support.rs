@@ -6,6 +6,18 @@ use crate::rule::{CheckCtx, Rule};
 use crate::source::files::SourceFile;
 use crate::source::load::Loaded;
 
+/// Valid BLS12-381 public keys for tests (py_ecc `SkToPk` of throwaway scalars).
+pub(crate) const KEYS: [&str; 8] = [
+    "0xaf51b856584c5e12a7ca95099fedae1e1959e1c4584d70a9556b705ff4a1db3c1c934770d47404e150afc349a49c4a27",
+    "0xa4a98afc36b6d608d92c5f3ceea51005270dd131f3e99ae776ba27e393b3d343824bfe5470eb20083e0db1105f302e8b",
+    "0xac7826161cbee5addd56df4bb589343fdc201698202b272c36b3bd263af46cf0c175cf303a02366bfb7c2d9bba32475a",
+    "0x99e534fbdf5ba5881c74547374780dd453e42b93a01ef07a8dd436a13094c4fa1bad8846499eeafb3a6969f9caf00547",
+    "0xb1b617be4cb56757ed89addaf6bdd14e634a3c71259535c88e11bb021b206be44ea943cee549a14912a488f2e3c28d0d",
+    "0x96b8a321eef5cd814e6992d690cfdd1e3afe5eb917bb259a84548fac5c42c73d636fe817b5759cd4ee7b86842b7d8eb4",
+    "0x95ace4f2c4a766fa7e459c4dfbc66b9468155e44d1661fe4b7b0a4bfd1b42629eabd4f435b0669da19fad1f40ef60ac1",
+    "0xa938e338d0a32c45812ccdfc8170d6d5334c6e78f00e24fff44a516cf0039a60e26ca9a9258d0deea5035928d0ee7555",
+];
+
 /// The date unit tests judge expiry and data age against.
 pub(crate) fn today() -> jiff::civil::Date {
     jiff::civil::date(2026, 11, 29)

@@ -78,6 +78,8 @@ pub fn analyze(req: &Request) -> Analysis {
     let findings = lint::check(&model, &data, &config, &db, &req.options);
     let summary = Summary::new(&findings, files, &model);
     errors_out.sort_by_key(|e| e.origin.map(|o| (o.file, o.span.start)));
+    // The same broken Secret mounted by two workloads is one error.
+    errors_out.dedup_by(|a, b| a.origin == b.origin && a.message == b.message && a.path == b.path);
     Analysis {
         db,
         model,

@@ -1032,12 +1032,12 @@ fn malformed_pubkey_is_rejected() {
 }
 
 #[test]
-fn keys_from_is_not_supported_yet() {
+fn keys_from_a_missing_path_is_a_located_error() {
     bad_inventory(
         "keys-from",
         "keys: {count: 1200}",
         "keys: {from: keys/}",
-        "not supported yet",
+        "does not exist",
     );
 }
 

@@ -504,3 +504,114 @@ fn real_chart_renders_give_their_intended_results() {
     assert_eq!(unsuppressed(&a, "error"), ["cl-el-pairs"]);
     assert_eq!(unsuppressed(&a, "warning"), ["client-diversity"]);
 }
+
+#[test]
+fn every_client_fixture_is_recognised_with_role_and_version() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir("fixtures/clients").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{}: no expect line", path.display()));
+        let [id, role, version]: [&str; 3] = expect
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap();
+        let a = lint_paths(&[path.to_str().unwrap()], "");
+        assert!(a.errors.is_empty(), "{}: {:?}", path.display(), a.errors);
+        let envs = &a.model.environments;
+        let image = envs
+            .iter()
+            .flat_map(|e| &e.images)
+            .find(|i| i.client == id)
+            .unwrap_or_else(|| panic!("{}: `{id}` not recognised", path.display()));
+        assert!(
+            image.image.value.ends_with(&format!(":{version}")),
+            "{}: {}",
+            path.display(),
+            image.image.value
+        );
+        let ok = match role {
+            "consensus" => envs.iter().flat_map(|e| &e.pairs).any(|p| {
+                p.consensus.as_ref().is_some_and(|c| {
+                    c.client.value == id && c.version.as_ref().is_some_and(|v| v.value == version)
+                })
+            }),
+            "validator" => envs
+                .iter()
+                .flat_map(|e| &e.validator_clients)
+                .any(|v| v.client.as_ref().is_some_and(|c| c.value == id)),
+            "signer" => envs
+                .iter()
+                .flat_map(|e| &e.signers)
+                .any(|s| s.kind.value.as_str() == id),
+            "execution" | "component" => envs
+                .iter()
+                .all(|e| e.pairs.is_empty() && e.validator_clients.is_empty()),
+            other => panic!("unknown role {other}"),
+        };
+        assert!(ok, "{}: `{id}` not recognised as {role}", path.display());
+        assert!(
+            !a.findings.iter().any(|f| f.rule == "unrecognised-workload"),
+            "{}",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 22, "{seen} client fixtures");
+}
+
+#[test]
+fn the_compliant_k8s_example_is_silent_and_modelled_right() {
+    let a = lint_paths(&["fixtures/k8s-example"], "");
+    assert!(a.errors.is_empty(), "{:?}", a.errors);
+    let loud: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule != "stale-client-data")
+        .map(|f| format!("{} {}", f.rule, f.message))
+        .collect();
+    assert!(loud.is_empty(), "{loud:#?}");
+    let emea = env(&a, "eth-emea-1");
+    let combos: Vec<String> = emea
+        .pairs
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}",
+                p.consensus.as_ref().unwrap().client.value,
+                p.execution.as_ref().unwrap().client.value
+            )
+        })
+        .collect();
+    assert_eq!(
+        combos,
+        ["lighthouse:nethermind", "teku:besu", "nimbus:geth"]
+    );
+    assert_eq!(
+        emea.validator_clients[0].signer.as_ref().unwrap().value,
+        "web3signer"
+    );
+    assert_eq!(emea.key_count(), Some(3));
+    let amers = env(&a, "eth-amers-1");
+    assert_eq!(amers.pairs.len(), 3);
+    assert!(
+        amers
+            .pairs
+            .iter()
+            .all(|p| p.zone.is_some() && matches!(p.placement, Placement::Host(_)))
+    );
+    assert_eq!(amers.key_count(), Some(3));
+    // `List` input as kubectl prints it
+    let a = lint_paths(&["fixtures/k8s-list/list.yaml"], "");
+    let e = env(&a, "eth-apac-1");
+    assert_eq!((e.pairs.len(), e.key_count()), (1, Some(3)));
+    assert_eq!(e.pairs[0].execution.as_ref().unwrap().client.value, "geth");
+}

@@ -74,12 +74,20 @@ pub struct KeySet {
     pub count: Option<Located<u64>>,
     /// Explicit public keys.
     pub pubkeys: Vec<Located<PubKey>>,
+    /// Keys present but disabled (Lighthouse `enabled: false`): not signing now, but
+    /// enabling them later signs.
+    pub disabled: Vec<Located<PubKey>>,
+    /// Keys present whose public key cannot be read offline (web3signer keys in a vault).
+    pub opaque: u64,
 }
 
 impl KeySet {
     /// Whether anything is known about these keys.
     pub fn is_declared(&self) -> bool {
-        self.count.is_some() || !self.pubkeys.is_empty()
+        self.count.is_some()
+            || !self.pubkeys.is_empty()
+            || !self.disabled.is_empty()
+            || self.opaque > 0
     }
 }
 
@@ -106,6 +114,15 @@ impl<'m> Holder<'m> {
         self.key_sets.iter().flat_map(|k| k.pubkeys.iter())
     }
 
+    /// Every disabled key of every key set.
+    pub fn disabled(&self) -> impl Iterator<Item = &'m Located<PubKey>> + '_ {
+        self.key_sets.iter().flat_map(|k| k.disabled.iter())
+    }
+
+    fn opaque(&self) -> u64 {
+        self.key_sets.iter().map(|k| k.opaque).sum()
+    }
+
     fn distinct_explicit(&self) -> u64 {
         self.pubkeys()
             .map(|k| k.value)
@@ -122,7 +139,7 @@ impl<'m> Holder<'m> {
             .filter_map(|k| k.count.as_ref().map(|c| c.value))
             .max()
             .unwrap_or(0);
-        declared.saturating_sub(self.distinct_explicit())
+        declared.saturating_sub(self.distinct_explicit() + self.opaque())
     }
 
     /// Number of keys, or `None` when no key set declares any.
@@ -130,7 +147,7 @@ impl<'m> Holder<'m> {
         if !self.key_sets.iter().any(|k| k.is_declared()) {
             return None;
         }
-        Some(self.distinct_explicit() + self.extra_count())
+        Some(self.distinct_explicit() + self.opaque() + self.extra_count())
     }
 
     /// The key set to point at: the largest declared one.
@@ -181,7 +198,7 @@ impl Environment {
         let mut total = 0;
         for h in &holders {
             total += h.pubkeys().filter(|k| seen.insert(k.value)).count() as u64;
-            total += h.extra_count();
+            total += h.opaque() + h.extra_count();
         }
         Some(total)
     }

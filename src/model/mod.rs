@@ -10,6 +10,7 @@ mod located;
 
 pub use keys::{Holder, HolderKind, KeySet, PubKey};
 pub use located::{FileId, Located, Origin, Span};
+use std::collections::HashSet;
 
 /// The whole operator: what every rule checks.
 #[derive(Debug, Default, Clone)]
@@ -22,6 +23,17 @@ pub struct Model {
     /// Keys found in sources that no validator client or signer holds (a Secret nobody
     /// mounts), one entry per source.
     pub unassigned_keys: Vec<UnassignedKeys>,
+    /// The chains key files name (interchange `genesis_validators_root`, deposit data
+    /// `network_name`), one entry per file.
+    pub chains: Vec<Chain>,
+}
+
+/// What a key file says about the chain its keys belong to.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    /// `genesis_validators_root` or `network_name`.
+    pub kind: &'static str,
+    pub value: Located<String>,
 }
 
 /// Keys that belong to no environment.
@@ -50,12 +62,15 @@ impl Model {
 
     /// Total number of distinct keys over all environments (explicit keys deduplicated).
     pub fn key_count(&self) -> u64 {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let mut counted = 0;
         for env in &self.environments {
             for h in env.holders() {
                 let explicit = h.pubkeys().filter(|k| seen.insert(k.value)).count() as u64;
-                counted += explicit + h.extra_count();
+                counted += explicit
+                    + h.key_count().unwrap_or(0).saturating_sub(
+                        h.pubkeys().map(|k| k.value).collect::<HashSet<_>>().len() as u64,
+                    );
             }
         }
         counted
@@ -363,6 +378,7 @@ impl Model {
         }
         self.suppressions.extend(top.suppressions);
         self.unassigned_keys.extend(top.unassigned_keys);
+        self.chains.extend(top.chains);
     }
 
     /// Applies environment-wide defaults: a pair without a region takes its environment's.

@@ -68,8 +68,8 @@ impl Diagnostic for Rendered {
 }
 
 fn source(db: &SourceDb, file: FileId) -> NamedSource<Arc<str>> {
-    let f = db.get(file);
-    NamedSource::new(f.path.clone(), Arc::clone(&f.text))
+    // Only the redacted text is ever shown: secret values are masked.
+    NamedSource::new(db.get(file).path.clone(), db.redacted(file))
 }
 
 fn span(o: Origin) -> SourceSpan {

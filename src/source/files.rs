@@ -11,6 +11,9 @@ pub struct SourceFile {
     pub path: String,
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// Byte ranges of secret values (keystore `crypto`, private keys, Secret data): never
+    /// shown; see [`SourceDb::redacted`].
+    secrets: Vec<Span>,
 }
 
 impl SourceFile {
@@ -27,6 +30,7 @@ impl SourceFile {
             path,
             text,
             line_starts,
+            secrets: Vec::new(),
         }
     }
 
@@ -88,10 +92,46 @@ impl SourceDb {
             .map(|(i, f)| (FileId(i as u32), f))
     }
 
+    /// Marks a byte range of `file` as secret: it is masked wherever source text is shown.
+    pub fn mask(&mut self, file: FileId, span: Span) {
+        if let Some(f) = self.files.get_mut(file.0 as usize)
+            && span.len > 0
+        {
+            f.secrets.push(span);
+        }
+    }
+
+    /// Marks a whole file as secret (e.g. a key file that could not be parsed).
+    pub fn mask_all(&mut self, file: FileId) {
+        let len = self.get(file).text.len();
+        self.mask(file, Span::new(0, len));
+    }
+
+    /// The text of `file` with every secret range replaced by `*` (byte for byte, so
+    /// offsets stay valid; line breaks are kept). The only text reporters may show.
+    pub fn redacted(&self, file: FileId) -> Arc<str> {
+        let f = self.get(file);
+        if f.secrets.is_empty() {
+            return Arc::clone(&f.text);
+        }
+        let mut bytes = f.text.as_bytes().to_vec();
+        for s in &f.secrets {
+            let end = s.end().min(bytes.len());
+            for b in &mut bytes[(s.start as usize).min(end)..end] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b'*';
+                }
+            }
+        }
+        // Masking whole bytes of multi-byte characters keeps valid UTF-8 (all become `*`).
+        String::from_utf8(bytes).map_or_else(|_| Arc::from(""), Arc::from)
+    }
+
     /// Path, 1-based line and column of an origin.
     pub fn position(&self, origin: Origin) -> (&str, usize, usize) {
         let f = self.get(origin.file);
         let (line, col) = f.line_col(origin.span.start as usize);
+        // (columns count characters of the original text; masks keep byte offsets)
         (&f.path, line, col)
     }
 
@@ -123,5 +163,15 @@ mod tests {
         assert_eq!(f.offset_of(2, 2), 5);
         assert_eq!(f.line_col(f.text.len()), (4, 5));
         assert_eq!(f.offset_of(99, 1), f.text.len());
+    }
+
+    #[test]
+    fn masked_ranges_are_redacted_byte_for_byte() {
+        let mut db = SourceDb::default();
+        let id = db.add(SourceFile::new("k".into(), "a: sécret\nb: ok\n"));
+        db.mask(id, Span::new(3, 7));
+        let r = db.redacted(id);
+        assert_eq!(&*r, "a: *******\nb: ok\n");
+        assert_eq!(r.len(), db.get(id).text.len());
     }
 }

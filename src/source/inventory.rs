@@ -6,10 +6,11 @@
 
 use crate::diagnostic::InputError;
 use crate::model::{
-    ClientRef, FileId, KeySet, Located, Model, Origin, Pair, Placement, PubKey, Scope, Signer,
-    SignerKind, Suppression, SuppressionSource, ValidatorClient, clients,
+    ClientRef, FileId, HolderKind, KeySet, Located, Model, Origin, Pair, Placement, PubKey, Scope,
+    Signer, SignerKind, Suppression, SuppressionSource, ValidatorClient, clients,
 };
 use crate::source::files::SourceFile;
+use crate::source::keyfiles;
 use crate::source::yaml::{self, origin_of};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -128,20 +129,34 @@ pub fn is_inventory(root: &yaml::Node) -> bool {
     kind == Some("Inventory") && api.is_some_and(|a| a.starts_with("stakelint.io/"))
 }
 
-/// Reads one inventory document (`text`, starting at byte `base` of `src`) into `model`.
-/// On any error nothing of this document is added and every problem is returned.
+/// A `keys.from` to resolve: key files for one holder, relative to the inventory file.
+#[derive(Debug, Clone)]
+pub struct FromRequest {
+    pub environment: String,
+    pub holder: HolderKind,
+    pub name: String,
+    pub path: String,
+    /// The `from:` value.
+    pub origin: Origin,
+}
+
+/// Reads one inventory document (`text`, starting at byte `base` of `src`) into `model`,
+/// returning the `keys.from` paths its holders name. On any error nothing of this document
+/// is added and every problem is returned.
 pub fn read(
     file: FileId,
     src: &SourceFile,
     base: usize,
     text: &str,
     model: &mut Model,
-) -> Result<(), Vec<InputError>> {
+) -> Result<Vec<FromRequest>, Vec<InputError>> {
     let doc: InventoryDoc = yaml::parse_typed(file, src, base, text).map_err(|e| vec![e])?;
     let mut cx = Cx {
         file,
         base,
         errors: Vec::new(),
+        requests: Vec::new(),
+        env: String::new(),
     };
     let mut staged = Model::default();
     if doc.api_version.value != API_VERSION {
@@ -172,12 +187,15 @@ pub fn read(
     }
     // Several inventories add up: environments of the same name are one.
     model.overlay(staged);
-    Ok(())
+    Ok(cx.requests)
 }
 
 struct Cx {
     file: FileId,
     base: usize,
+    requests: Vec<FromRequest>,
+    /// The environment being read.
+    env: String,
     errors: Vec<InputError>,
 }
 
@@ -213,6 +231,7 @@ impl Cx {
 
     fn environment(&mut self, env: EnvDoc, model: &mut Model) {
         let name = self.loc(env.name);
+        self.env.clone_from(&name.value);
         let region = env.region.map(|r| self.loc(r));
         let signer_names: HashSet<String> =
             env.signers.iter().map(|s| s.name.value.clone()).collect();
@@ -329,7 +348,7 @@ impl Cx {
             doppelganger: v.doppelganger.map(|d| self.loc(d)),
             slashing_protection: v.slashing_protection.map(|d| self.loc(d)),
             signer: v.signer.map(|s| self.loc(s)),
-            keys: self.keys(v.keys),
+            keys: self.keys(v.keys, HolderKind::ValidatorClient, &name.value),
             name,
         }
     }
@@ -362,25 +381,29 @@ impl Cx {
             instances,
             threshold: s.threshold.map(|t| self.loc(t)),
             slashing_protection: s.slashing_protection.map(|d| self.loc(d)),
-            keys: self.keys(s.keys),
+            keys: self.keys(s.keys, HolderKind::Signer, &name.value),
             name,
         })
     }
 
-    fn keys(&mut self, k: Option<S<KeysDoc>>) -> KeySet {
+    fn keys(&mut self, k: Option<S<KeysDoc>>, holder: HolderKind, holder_name: &str) -> KeySet {
         let Some(k) = k else { return KeySet::default() };
         let origin = self.origin(&k);
         let doc = k.value;
         if let Some(from) = &doc.from {
-            self.error(
-                from,
-                "`keys.from` (reading key files) is not supported yet".into(),
-                "declare `keys.count` or `keys.pubkeys` until key-file reading lands",
-            );
+            self.requests.push(FromRequest {
+                environment: self.env.clone(),
+                holder,
+                name: holder_name.to_owned(),
+                path: from.value.clone(),
+                origin: self.origin(from),
+            });
         }
         let mut pubkeys = Vec::new();
         for p in doc.pubkeys.unwrap_or_default() {
-            match PubKey::parse(p.value.trim()) {
+            match PubKey::parse(p.value.trim())
+                .and_then(|k| keyfiles::validate(&k).map(|()| k).map_err(str::to_owned))
+            {
                 Ok(key) => pubkeys.push(Located::new(key, self.origin(&p))),
                 Err(why) => self.error(
                     &p,
@@ -393,6 +416,7 @@ impl Cx {
             origin: Some(origin),
             count: doc.count.map(|c| self.loc(c)),
             pubkeys,
+            ..KeySet::default()
         }
     }
 

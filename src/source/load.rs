@@ -1,13 +1,29 @@
 //! Reading the inputs named on the command line: files, directories (walked recursively)
-//! and stdin, each read once into the [`SourceDb`], each document handed to its source.
+//! and stdin. Files are read and parsed in parallel (rayon), each exactly once, then handed
+//! to their source in a fixed order so results never depend on scheduling.
 
 use crate::diagnostic::InputError;
-use crate::model::{FileId, Model, Span};
+use crate::model::{
+    Chain, FileId, HolderKind, KeySet, Located, Model, Origin, PubKey, Span, UnassignedKeys,
+};
 use crate::source::files::{SourceDb, SourceFile};
+use crate::source::keyfiles::{self, KeyFile};
 use crate::source::{inventory, k8s, manifests, yaml};
+use rayon::prelude::*;
+use serde_saphyr::Spanned;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// A key file that was read, with the command-line argument it came from.
+#[derive(Debug)]
+pub struct LoadedKeyFile {
+    pub id: FileId,
+    /// Index of the command-line path it was found under (`None`: read for `keys.from`).
+    pub group: Option<usize>,
+    pub file: KeyFile,
+}
 
 /// Everything read from the inputs.
 #[derive(Debug, Default)]
@@ -18,12 +34,20 @@ pub struct Loaded {
     pub errors: Vec<InputError>,
     /// Number of input files read (stdin counts as one).
     pub files: usize,
-    /// Documents skipped because they are neither Kubernetes objects nor an inventory.
+    /// Documents skipped because they are neither Kubernetes objects, an inventory nor key files.
     pub notes: Vec<InputError>,
     /// Kubernetes objects of the kinds stakelint reads, from every input.
     pub objects: Vec<k8s::Object>,
     /// The namespace of objects that carry none (`lint -n`); `default` when empty.
     pub namespace: String,
+    /// Key files read, in input order.
+    pub key_files: Vec<LoadedKeyFile>,
+    /// Canonical path → index in `key_files`, so a file is read once.
+    key_index: HashMap<PathBuf, usize>,
+    /// Key files some `keys.from` claims.
+    claimed: HashSet<usize>,
+    /// The command-line paths (for naming unassigned key groups).
+    args: Vec<String>,
 }
 
 /// File extensions read from directories.
@@ -37,30 +61,104 @@ pub fn load(paths: &[String]) -> Loaded {
     out
 }
 
+/// One file to read: its path as shown, the path to open, its command-line argument.
+struct Pending {
+    shown: String,
+    open: Option<PathBuf>,
+    group: usize,
+}
+
 /// Reads every path into an existing [`Loaded`] (which may already hold config and data).
 pub fn load_into(out: &mut Loaded, paths: &[String]) {
-    for p in paths {
+    out.args = paths.to_vec();
+    let mut pending = Vec::new();
+    let mut stdin = None;
+    for (group, p) in paths.iter().enumerate() {
         if p == "-" {
             let mut buf = Vec::new();
             match std::io::stdin().read_to_end(&mut buf) {
-                Ok(_) => out.add_bytes("-".into(), buf),
+                Ok(_) => stdin = Some(buf),
                 Err(e) => out.errors.push(InputError::file(
                     "io",
                     "-",
                     format!("cannot read stdin: {e}"),
                 )),
             }
+            pending.push(Pending {
+                shown: "-".into(),
+                open: None,
+                group,
+            });
         } else if Path::new(p).is_dir() {
-            out.walk(p);
+            out.walk(p, group, &mut pending);
         } else {
-            out.read_file(p);
+            pending.push(Pending {
+                shown: p.clone(),
+                open: Some(PathBuf::from(p)),
+                group,
+            });
         }
     }
+    // Read in parallel; order is kept.
+    let bytes: Vec<std::io::Result<Vec<u8>>> = pending
+        .par_iter()
+        .map(|p| {
+            p.open
+                .as_ref()
+                .map_or_else(|| Ok(stdin.clone().unwrap_or_default()), std::fs::read)
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for (p, b) in pending.iter().zip(bytes) {
+        match b {
+            Ok(bytes) => {
+                if let Some(id) = out.add_file(p.shown.clone(), bytes) {
+                    ids.push((id, p));
+                }
+            }
+            Err(e) => out.errors.push(InputError::file(
+                "io",
+                &p.shown,
+                format!("cannot read `{}`: {e}", p.shown),
+            )),
+        }
+    }
+    // Parse in parallel, then hand to the sources in input order.
+    let parsed: Vec<Parsed> = ids
+        .par_iter()
+        .map(|(id, _)| parse(*id, out.db.get(*id)))
+        .collect();
+    let mut requests = Vec::new();
+    for ((id, p), parsed) in ids.iter().zip(parsed) {
+        let canonical = p.open.as_ref().and_then(|o| o.canonicalize().ok());
+        requests.extend(out.integrate(*id, Some(p.group), canonical, parsed));
+    }
+    out.resolve_from(requests);
     out.finish();
 }
 
+/// What one file turned out to be.
+enum Parsed {
+    Keys(KeyFile),
+    KeyError(keyfiles::KeyError),
+    Yaml(Vec<Spanned<yaml::Node>>),
+    Error(InputError),
+}
+
+fn parse(id: FileId, src: &SourceFile) -> Parsed {
+    match keyfiles::parse(&src.text) {
+        Ok(Some(k)) => return Parsed::Keys(k),
+        Ok(None) => {}
+        Err(e) => return Parsed::KeyError(e),
+    }
+    match yaml::parse_stream(id, src) {
+        Ok(d) => Parsed::Yaml(d),
+        Err(e) => Parsed::Error(e),
+    }
+}
+
 impl Loaded {
-    fn walk(&mut self, dir: &str) {
+    fn walk(&mut self, dir: &str, group: usize, pending: &mut Vec<Pending>) {
         let walker = walkdir::WalkDir::new(dir)
             .follow_links(false)
             .sort_by_file_name()
@@ -71,7 +169,12 @@ impl Loaded {
                 Ok(e) if e.file_type().is_file() => {
                     let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
                     if EXTENSIONS.contains(&ext) {
-                        self.read_file(&e.path().to_string_lossy());
+                        let shown = e.path().to_string_lossy().into_owned();
+                        pending.push(Pending {
+                            shown,
+                            open: Some(e.path().to_path_buf()),
+                            group,
+                        });
                     }
                 }
                 Ok(_) => {}
@@ -86,88 +189,114 @@ impl Loaded {
         }
     }
 
-    fn read_file(&mut self, path: &str) {
-        match std::fs::read(path) {
-            Ok(bytes) => self.add_bytes(path.to_owned(), bytes),
-            Err(e) => self.errors.push(InputError::file(
-                "io",
-                path,
-                format!("cannot read `{path}`: {e}"),
-            )),
-        }
-    }
-
-    fn add_bytes(&mut self, path: String, bytes: Vec<u8>) {
+    /// Adds a file's text to the database; `None` (and an error) for non-text input.
+    fn add_file(&mut self, path: String, bytes: Vec<u8>) -> Option<FileId> {
         self.files += 1;
-        let text = match String::from_utf8(bytes) {
-            Ok(t) if !t.contains('\0') => t,
+        match String::from_utf8(bytes) {
+            Ok(t) if !t.contains('\0') => Some(self.db.add(SourceFile::new(path, t))),
             _ => {
                 let msg = format!("`{path}` is not a UTF-8 text file");
                 self.errors.push(InputError::file("encoding", &path, msg));
-                return;
+                None
             }
-        };
-        let id = self.db.add(SourceFile::new(path, text));
-        self.add_text(id);
+        }
     }
 
     /// Adds a text already in the database (a file, stdin, or a test's string).
     pub fn add_text(&mut self, id: FileId) {
-        let src = self.db.get(id);
-        let docs = match yaml::parse_stream(id, src) {
-            Ok(d) => d,
-            Err(e) => {
-                self.errors.push(e);
-                return;
+        let parsed = parse(id, self.db.get(id));
+        let requests = self.integrate(id, Some(0), None, parsed);
+        self.resolve_from(requests);
+    }
+
+    /// Hands a parsed file to its source; returns the `keys.from` requests of inventories.
+    fn integrate(
+        &mut self,
+        id: FileId,
+        group: Option<usize>,
+        canonical: Option<PathBuf>,
+        parsed: Parsed,
+    ) -> Vec<(FileId, inventory::FromRequest)> {
+        match parsed {
+            Parsed::Keys(k) => {
+                for s in &k.secrets {
+                    self.db.mask(id, *s);
+                }
+                let idx = self.key_files.len();
+                if let Some(c) = canonical {
+                    self.key_index.insert(c, idx);
+                }
+                self.key_files.push(LoadedKeyFile { id, group, file: k });
+                Vec::new()
             }
-        };
+            Parsed::KeyError(e) => {
+                // A broken key file may hold secrets anywhere: show no line of it.
+                self.db.mask_all(id);
+                self.errors.push(InputError::at(
+                    "key-file",
+                    Origin::new(id, e.span),
+                    e.message,
+                ));
+                Vec::new()
+            }
+            Parsed::Error(e) => {
+                self.errors.push(e);
+                Vec::new()
+            }
+            Parsed::Yaml(docs) => self.documents(id, docs),
+        }
+    }
+
+    fn documents(
+        &mut self,
+        id: FileId,
+        docs: Vec<Spanned<yaml::Node>>,
+    ) -> Vec<(FileId, inventory::FromRequest)> {
+        let src = self.db.get(id);
         let starts: Vec<usize> = docs
             .iter()
             .map(|d| yaml::origin_of(id, 0, d).span.start as usize)
             .collect();
         let mut objects = Vec::new();
+        let mut requests = Vec::new();
         for (i, doc) in docs.into_iter().enumerate() {
             let limit = starts.get(i + 1).copied().unwrap_or(src.text.len());
             if inventory::is_inventory(&doc.value) {
                 let text = yaml::document_text(&src.text, starts[i], limit);
-                if let Err(errs) = inventory::read(id, src, starts[i], text, &mut self.model) {
-                    self.errors.extend(errs);
+                match inventory::read(id, src, starts[i], text, &mut self.model) {
+                    Ok(r) => requests.extend(r.into_iter().map(|r| (id, r))),
+                    Err(errs) => self.errors.extend(errs),
                 }
             } else if k8s::is_object(&doc.value) {
-                let extent = Span::new(starts[i], limit - starts[i]);
-                objects.push((Arc::new(doc), extent));
+                objects.push((Arc::new(doc), Span::new(starts[i], limit - starts[i])));
             } else {
                 let at = yaml::origin_of(id, 0, &doc);
                 self.notes.push(InputError::at(
                     "skipped",
                     at,
-                    "skipped: neither a Kubernetes object nor a stakelint Inventory",
+                    "skipped: neither a Kubernetes object, a stakelint Inventory nor a key file",
                 ));
             }
         }
         for (tree, extent) in objects {
             self.add_object(id, &tree, extent);
         }
+        requests
     }
 
     /// Adds a Kubernetes object, or each item of a `kind: List`.
-    fn add_object(
-        &mut self,
-        id: FileId,
-        tree: &Arc<serde_saphyr::Spanned<yaml::Node>>,
-        extent: Span,
-    ) {
+    fn add_object(&mut self, id: FileId, tree: &Arc<Spanned<yaml::Node>>, extent: Span) {
         let is_list = tree.value.get("kind").and_then(|k| k.value.as_str()) == Some("List");
-        let items = match tree.value.get("items").map(|n| &n.value) {
-            Some(yaml::Node::Seq(items)) if is_list => items
+        if !is_list {
+            self.push_typed(id, tree, "", extent);
+            return;
+        }
+        let items: Vec<usize> = match tree.value.get("items").map(|n| &n.value) {
+            Some(yaml::Node::Seq(items)) => items
                 .iter()
                 .map(|n| yaml::origin_of(id, 0, n).span.start as usize)
                 .collect(),
-            _ if is_list => Vec::new(),
-            _ => {
-                self.push_typed(id, tree, "", extent);
-                return;
-            }
+            _ => Vec::new(),
         };
         for (i, start) in items.iter().enumerate() {
             let end = items.get(i + 1).copied().unwrap_or(extent.end());
@@ -183,10 +312,24 @@ impl Loaded {
     fn push_typed(
         &mut self,
         id: FileId,
-        tree: &Arc<serde_saphyr::Spanned<yaml::Node>>,
+        tree: &Arc<Spanned<yaml::Node>>,
         base: &str,
         extent: Span,
     ) {
+        // Secret values are secret whether or not they parse: mask them first.
+        let kind =
+            yaml::Node::pointer(tree, &format!("{base}/kind")).and_then(|k| k.value.as_str());
+        if kind == Some("Secret") {
+            for field in ["/data", "/stringData"] {
+                if let Some(yaml::Node::Map(entries)) =
+                    yaml::Node::pointer(tree, &format!("{base}{field}")).map(|n| &n.value)
+                {
+                    for (_, v) in entries {
+                        self.db.mask(id, yaml::origin_of(id, 0, v).span);
+                    }
+                }
+            }
+        }
         match k8s::typed(id, tree, base, extent) {
             Ok(Some(o)) => self.objects.push(o),
             Ok(None) => {}
@@ -194,8 +337,134 @@ impl Loaded {
         }
     }
 
+    /// Reads the key files each `keys.from` names (relative to its inventory; a directory is
+    /// walked) and gives their keys to the holder.
+    fn resolve_from(&mut self, requests: Vec<(FileId, inventory::FromRequest)>) {
+        for (inv, r) in requests {
+            let base = Path::new(&self.db.get(inv).path)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let base = if self.db.get(inv).path == "-" {
+                PathBuf::new()
+            } else {
+                base
+            };
+            let target = base.join(&r.path);
+            let files = self.key_files_under(&target, &r);
+            let mut set = KeySet {
+                origin: Some(r.origin),
+                ..KeySet::default()
+            };
+            for idx in files {
+                self.claimed.insert(idx);
+                let kf = &self.key_files[idx];
+                for k in &kf.file.keys {
+                    let l = Located::new(k.pubkey, Origin::new(kf.id, k.span));
+                    if k.enabled {
+                        set.pubkeys.push(l);
+                    } else {
+                        set.disabled.push(l);
+                    }
+                }
+                set.opaque += kf.file.opaque.len() as u64;
+            }
+            self.attach(&r, set);
+        }
+    }
+
+    /// Indexes (into `key_files`) of the key files at `target`, reading those not read yet.
+    fn key_files_under(&mut self, target: &Path, r: &inventory::FromRequest) -> Vec<usize> {
+        if !target.exists() {
+            let msg = format!("`keys.from` path `{}` does not exist", target.display());
+            self.errors.push(
+                InputError::at("inventory", r.origin, msg)
+                    .help("paths are relative to the inventory file"),
+            );
+            return Vec::new();
+        }
+        let mut paths = Vec::new();
+        if target.is_dir() {
+            let mut pending = Vec::new();
+            self.walk(&target.to_string_lossy(), 0, &mut pending);
+            paths.extend(pending.into_iter().filter_map(|p| p.open));
+        } else {
+            paths.push(target.to_path_buf());
+        }
+        let fresh: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| {
+                p.canonicalize()
+                    .ok()
+                    .is_none_or(|c| !self.key_index.contains_key(&c))
+            })
+            .cloned()
+            .collect();
+        let read: Vec<(PathBuf, std::io::Result<Vec<u8>>)> = fresh
+            .into_par_iter()
+            .map(|p| {
+                let b = std::fs::read(&p);
+                (p, b)
+            })
+            .collect();
+        for (p, b) in read {
+            let shown = p.to_string_lossy().into_owned();
+            match b {
+                Ok(bytes) => {
+                    if let Some(id) = self.add_file(shown, bytes) {
+                        let parsed = match keyfiles::parse(&self.db.get(id).text) {
+                            Ok(Some(k)) => Parsed::Keys(k),
+                            Ok(None) => continue,
+                            Err(e) => Parsed::KeyError(e),
+                        };
+                        self.integrate(id, None, p.canonicalize().ok(), parsed);
+                    }
+                }
+                Err(e) => self.errors.push(InputError::file(
+                    "io",
+                    &shown,
+                    format!("cannot read `{shown}`: {e}"),
+                )),
+            }
+        }
+        paths
+            .iter()
+            .filter_map(|p| self.key_index.get(&p.canonicalize().ok()?).copied())
+            .collect()
+    }
+
+    fn attach(&mut self, r: &inventory::FromRequest, set: KeySet) {
+        let Some(env) = self
+            .model
+            .environments
+            .iter_mut()
+            .find(|e| e.name.value == r.environment)
+        else {
+            return;
+        };
+        let keys = match r.holder {
+            HolderKind::ValidatorClient => env
+                .validator_clients
+                .iter_mut()
+                .find(|v| v.name.value == r.name)
+                .map(|v| &mut v.keys),
+            HolderKind::Signer => env
+                .signers
+                .iter_mut()
+                .find(|s| s.name.value == r.name)
+                .map(|s| &mut s.keys),
+        };
+        if let Some(k) = keys {
+            k.origin = k.origin.or(set.origin);
+            k.pubkeys.extend(set.pubkeys);
+            k.disabled.extend(set.disabled);
+            k.opaque += set.opaque;
+        }
+    }
+
     /// Builds the manifest model and lays the inventories over it (the inventory wins where
-    /// both say the same thing). Call once, after every input is added.
+    /// both say the same thing); key files nobody claims become unassigned keys, grouped by
+    /// the command-line path they were found under. Call once, after every input is added.
     pub fn finish(&mut self) {
         let ns = if self.namespace.is_empty() {
             "default"
@@ -205,6 +474,50 @@ impl Loaded {
         let (mut model, errors) = manifests::build(&self.objects, &self.db, ns);
         self.errors.extend(errors);
         model.overlay(std::mem::take(&mut self.model));
+        let mut groups: Vec<(Option<usize>, Vec<Located<PubKey>>, Origin)> = Vec::new();
+        for (i, kf) in self.key_files.iter().enumerate() {
+            if let Some((value, span)) = &kf.file.chain {
+                let kind = if kf.file.format == keyfiles::Format::Interchange {
+                    "genesis_validators_root"
+                } else {
+                    "network_name"
+                };
+                model.chains.push(Chain {
+                    kind,
+                    value: Located::new(value.clone(), Origin::new(kf.id, *span)),
+                });
+            }
+            if self.claimed.contains(&i)
+                || kf.file.keys.is_empty()
+                || matches!(
+                    kf.file.format,
+                    keyfiles::Format::Interchange | keyfiles::Format::DepositData
+                )
+            {
+                continue;
+            }
+            let keys: Vec<Located<PubKey>> = kf
+                .file
+                .keys
+                .iter()
+                .map(|k| Located::new(k.pubkey, Origin::new(kf.id, k.span)))
+                .collect();
+            if let Some((_, all, _)) = groups.iter_mut().find(|(g, _, _)| *g == kf.group) {
+                all.extend(keys);
+            } else {
+                let first = keys[0].origin;
+                groups.push((kf.group, keys, first));
+            }
+        }
+        for (group, keys, origin) in groups {
+            let name = group
+                .and_then(|g| self.args.get(g))
+                .map_or_else(|| self.db.get(origin.file).path.clone(), Clone::clone);
+            model.unassigned_keys.push(UnassignedKeys {
+                source: Located::new(format!("key files under `{name}`"), origin),
+                keys,
+            });
+        }
         model.finalize();
         self.model = model;
     }

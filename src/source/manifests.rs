@@ -13,6 +13,7 @@ use crate::model::{
 };
 use crate::source::files::SourceDb;
 use crate::source::k8s::{Object, Typed, escape};
+use crate::source::keyfiles;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use std::collections::{BTreeMap, HashSet};
@@ -550,7 +551,9 @@ impl<'a> Builder<'a> {
                     }
                     _ => a.origin,
                 };
-                match PubKey::parse(raw) {
+                match PubKey::parse(raw)
+                    .and_then(|k| keyfiles::validate(&k).map(|()| k).map_err(str::to_owned))
+                {
                     Ok(k) => set.pubkeys.push(Located::new(k, origin)),
                     Err(why) => self.errors.push(InputError::at(
                         "kubernetes",
@@ -571,11 +574,12 @@ impl<'a> Builder<'a> {
                 )),
             }
         }
-        let mounted: HashSet<&str> = c
-            .container
-            .volume_mounts
-            .iter()
-            .flatten()
+        // The container's mounts, and its pod's init containers' (Lighthouse is usually fed
+        // by an `account validator import` init container).
+        let inits = w.pod.init_containers.iter().flatten();
+        let mounted: HashSet<&str> = std::iter::once(c.container)
+            .chain(inits)
+            .flat_map(|x| x.volume_mounts.iter().flatten())
             .map(|m| m.name.as_str())
             .collect();
         for (i, v) in w.pod.volumes.iter().flatten().enumerate() {
@@ -599,28 +603,32 @@ impl<'a> Builder<'a> {
             }
             for (kind, name) in sources {
                 let found = self.key_files(kind, &w.namespace, &name);
-                if !found.is_empty() {
+                self.errors.extend(found.errors);
+                if !found.active.is_empty() || !found.disabled.is_empty() || found.opaque > 0 {
                     self.claimed.insert((w.namespace.clone(), name.clone()));
                     set.origin = set
                         .origin
                         .or_else(|| w.obj.at(&format!("{}/volumes/{i}/name", w.pod_ptr)));
-                    set.pubkeys.extend(found);
+                    set.pubkeys.extend(found.active);
+                    set.disabled.extend(found.disabled);
+                    set.opaque += found.opaque;
                 }
             }
         }
         set
     }
 
-    /// Public keys in the key files of a Secret or ConfigMap (never anything else from it).
-    fn key_files(&self, kind: &str, ns: &str, name: &str) -> Vec<Located<PubKey>> {
+    /// Public keys in the key files of a Secret or ConfigMap (never anything else from it):
+    /// active keys, disabled keys, opaque keys, and errors (which never quote the content).
+    fn key_files(&self, kind: &str, ns: &str, name: &str) -> SecretKeys {
+        let mut out = SecretKeys::default();
         let Some(o) = self
             .objects
             .iter()
             .find(|o| o.kind == kind && o.name() == name && self.ns_of(o) == ns)
         else {
-            return Vec::new();
+            return out;
         };
-        let mut out = Vec::new();
         let mut files: Vec<(String, String, &str)> = Vec::new();
         match &o.typed {
             Typed::Secret(s) => {
@@ -646,8 +654,24 @@ impl<'a> Builder<'a> {
             let origin = o
                 .at(&format!("/{field}/{}", escape(&key)))
                 .unwrap_or(o.name_origin());
-            for pk in pubkeys_in(&text) {
-                out.push(Located::new(pk, origin));
+            match keyfiles::parse(&text) {
+                Ok(Some(f)) => {
+                    for k in f.keys {
+                        let l = Located::new(k.pubkey, origin);
+                        if k.enabled {
+                            out.active.push(l);
+                        } else {
+                            out.disabled.push(l);
+                        }
+                    }
+                    out.opaque += f.opaque.len() as u64;
+                }
+                Ok(None) => {}
+                Err(e) => out.errors.push(InputError::at(
+                    "key-file",
+                    origin,
+                    format!("{kind} `{name}`, entry `{key}`: {}", e.message),
+                )),
             }
         }
         out
@@ -661,7 +685,10 @@ impl<'a> Builder<'a> {
             {
                 continue;
             }
-            let keys = self.key_files(&o.kind, &self.ns_of(o), o.name());
+            let found = self.key_files(&o.kind, &self.ns_of(o), o.name());
+            // (errors of unmounted Secrets are reported too: a broken keystore is broken)
+            self.errors.extend(found.errors);
+            let keys: Vec<_> = found.active.into_iter().chain(found.disabled).collect();
             if !keys.is_empty() {
                 let source = Located::new(
                     format!("{} `{}/{}`", o.kind, self.ns_of(o), o.name()),
@@ -714,43 +741,13 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Public keys in a key file: an EIP-2335 keystore (`pubkey`), a Lighthouse
-/// `validator_definitions.yml` (`voting_public_key`), or a web3signer key config
-/// (`publicKey`). Anything else in the file is ignored and never kept.
-pub fn pubkeys_in(text: &str) -> Vec<PubKey> {
-    fn walk(v: &serde_json::Value, out: &mut Vec<PubKey>) {
-        match v {
-            serde_json::Value::Object(m) => {
-                for field in ["pubkey", "voting_public_key", "publicKey"] {
-                    if let Some(k) = m
-                        .get(field)
-                        .and_then(|k| k.as_str())
-                        .and_then(|k| PubKey::parse(k.trim()).ok())
-                    {
-                        out.push(k);
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-            walk(&v, &mut out);
-        }
-        return out;
-    }
-    if (text.contains("voting_public_key") || text.contains("publicKey"))
-        && let Ok(docs) = serde_saphyr::from_multiple::<serde_json::Value>(text)
-    {
-        for d in &docs {
-            walk(d, &mut out);
-        }
-    }
-    out
+/// What the key files of one Secret or ConfigMap hold.
+#[derive(Default)]
+struct SecretKeys {
+    active: Vec<Located<PubKey>>,
+    disabled: Vec<Located<PubKey>>,
+    opaque: u64,
+    errors: Vec<InputError>,
 }
 
 fn client_ref(w: &Workload<'_>, c: &Classified<'_>, entry: &Entry) -> ClientRef {

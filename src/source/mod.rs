@@ -4,6 +4,7 @@
 pub mod files;
 pub mod inventory;
 pub mod k8s;
+pub mod keyfiles;
 pub mod load;
 pub mod manifests;
 pub mod yaml;
