@@ -14,6 +14,7 @@ pub mod geo_spread;
 pub mod host_spread;
 pub mod image_pinning;
 pub mod invalid_suppression;
+pub mod network_mismatch;
 pub mod not_assessed;
 pub mod signer_redundancy;
 pub mod slashing_protection;
@@ -39,6 +40,7 @@ pub static ALL: &[&dyn Rule] = &[
     &host_spread::HostSpread,
     &image_pinning::ImagePinning,
     &invalid_suppression::InvalidSuppression,
+    &network_mismatch::NetworkMismatch,
     &not_assessed::NotAssessed,
     &signer_redundancy::SignerRedundancy,
     &slashing_protection::SlashingProtection,

@@ -2,7 +2,9 @@
 //! the lines marked `# expect: <rule-id>` in `fail/`, and never in `pass/`.
 //!
 //! A fixture folder may hold a `.stakelint.yaml` (used as `--config`) and hidden data files
-//! it names (e.g. `.client-shares.yaml`); hidden files are not linted as inputs.
+//! it names (e.g. `.client-shares.yaml`); hidden files are not linted as inputs. Formats
+//! without comments (JSON key files) list their expectations in `.expect` instead, one
+//! `<file>:<line> <rule-id>` per line.
 
 use stakelint::app::{Request, analyze};
 use stakelint::lint::Options;
@@ -34,6 +36,18 @@ fn run(dir: &Path) -> stakelint::app::Analysis {
 /// Every (path, line) marked for `rule` in the files of `dir` (hidden files included).
 fn marked(dir: &Path, rule: &str) -> BTreeSet<(String, usize)> {
     let mut out = BTreeSet::new();
+    if let Ok(text) = std::fs::read_to_string(dir.join(".expect")) {
+        for l in text.lines().filter(|l| !l.trim().is_empty()) {
+            let (at, r) = l.split_once(' ').expect("`<file>:<line> <rule>`");
+            let (file, line) = at.rsplit_once(':').expect("`<file>:<line>`");
+            if r.trim() == rule {
+                out.insert((
+                    dir.join(file).to_string_lossy().into_owned(),
+                    line.parse().expect("line"),
+                ));
+            }
+        }
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -116,6 +130,7 @@ rule_tests! {
     host_spread => "host-spread",
     image_pinning => "image-pinning",
     invalid_suppression => "invalid-suppression",
+    network_mismatch => "network-mismatch",
     not_assessed => "not-assessed",
     signer_redundancy => "signer-redundancy",
     slashing_protection => "slashing-protection",
