@@ -2,14 +2,20 @@
 //! and mapping outcomes to exit codes: 0 clean, 1 findings at or above `--fail-on`,
 //! 2 usage error or an input that could not be read.
 
-use crate::app::{self, Request};
-use crate::lint;
-use crate::report::{self, Format, Output};
+use crate::app::{self, Analysis, Request};
+use crate::baseline::Baseline;
+use crate::config;
+use crate::diagnostic::InputError;
+use crate::finding::Finding;
+use crate::lint::{self, Summary};
+use crate::report::{self, Format, Output, RunInfo};
 use crate::rule::Severity;
 use crate::rules;
-use clap::{Parser, Subcommand, ValueEnum};
+use crate::source::files::SourceDb;
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::{ArgAction, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Guardrail linter for Ethereum validator infrastructure.
@@ -31,6 +37,20 @@ pub enum Command {
         /// Rule id, e.g. `duplicate-keys`.
         id: String,
     },
+    /// Write a commented `.stakelint.yaml` and a starter `inventory.yaml`.
+    Init(InitArgs),
+    /// Print a shell completion script (e.g. `stakelint completions bash > /etc/bash_completion.d/stakelint`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write `stakelint.1`, `stakelint-lint.1`, … into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Which findings make the exit code 1.
@@ -43,7 +63,8 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    fn threshold(self) -> Option<Severity> {
+    /// The lowest severity that fails the run; `None` for `never`.
+    pub fn threshold(self) -> Option<Severity> {
         match self {
             FailOn::Error => Some(Severity::Error),
             FailOn::Warning => Some(Severity::Warning),
@@ -61,14 +82,96 @@ pub enum Color {
     Never,
 }
 
+/// One `--format` value: a format, and where it goes (`FORMAT` or `FORMAT=FILE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Format,
+    /// `None`: standard output (or `--output`); `Some("-")`: standard output.
+    pub path: Option<PathBuf>,
+}
+
+impl std::str::FromStr for OutputSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, path) = match s.split_once('=') {
+            Some((n, p)) => (n, Some(p)),
+            None => (s, None),
+        };
+        let format = Format::from_str(name.trim(), true).map_err(|_| {
+            let names: Vec<&str> = Format::value_variants().iter().map(|f| f.name()).collect();
+            format!(
+                "unknown format `{name}`; expected one of {}, optionally with `=FILE`",
+                names.join(", ")
+            )
+        })?;
+        match path {
+            Some("") => Err(format!(
+                "`{s}` names no file; write `{name}=FILE`, or `{name}` for standard output"
+            )),
+            Some(p) => Ok(Self {
+                format,
+                path: Some(PathBuf::from(p)),
+            }),
+            None => Ok(Self { format, path: None }),
+        }
+    }
+}
+
+/// Parses `--format` values and lists the format names for help and completions.
+#[derive(Debug, Clone, Copy)]
+struct OutputSpecParser;
+
+impl TypedValueParser for OutputSpecParser {
+    type Value = OutputSpec;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<OutputSpec, clap::Error> {
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidUtf8,
+                "--format: the value is not UTF-8\n",
+            )
+            .with_cmd(cmd)
+        })?;
+        text.parse().map_err(|msg| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("invalid value `{text}` for --format: {msg}\n"),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            Format::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
     /// Files or directories to lint (directories are walked for .yaml/.yml/.json); `-` reads stdin.
     #[arg(default_value = ".")]
     pub paths: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format, alone (to standard output, or --output) or as FORMAT=FILE; repeat for
+    /// several outputs of one run, e.g. `--format human --format sarif=stakelint.sarif`.
+    /// At most one output goes to standard output.
+    #[arg(
+        long = "format",
+        value_name = "FORMAT[=FILE]",
+        value_parser = OutputSpecParser,
+        action = ArgAction::Append,
+        default_value = "human"
+    )]
+    pub formats: Vec<OutputSpec>,
     /// Exit with 1 when a finding at or above this severity is reported.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -78,7 +181,7 @@ pub struct LintArgs {
     /// Client-share table to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub client_shares: Option<PathBuf>,
-    /// Write the report to this file instead of standard output.
+    /// Write the report of the `--format` given without `=FILE` to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Only report findings of these environments (repeat, or separate with commas).
@@ -96,6 +199,13 @@ pub struct LintArgs {
     /// Namespace of objects without `metadata.namespace` (as `kubectl apply -n`); default `default`.
     #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
+    /// Report only findings that are not in this baseline (the JSON report of an earlier
+    /// run; findings match by fingerprint, not by line).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every finding of this run (before --baseline is applied) as a baseline to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -109,6 +219,16 @@ pub struct RulesArgs {
 pub enum RulesFormat {
     Table,
     Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Directory to write the files into (created if missing).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
@@ -126,14 +246,20 @@ pub fn main() -> ExitCode {
             if let Some(text) = explain_text(&id) {
                 emit(&text, None)
             } else {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "error: unknown rule `{id}`; `stakelint rules` lists the rule ids"
-                );
-                ExitCode::from(2)
+                usage_error(&format!(
+                    "unknown rule `{id}`; `stakelint rules` lists the rule ids"
+                ))
             }
         }
+        Command::Init(args) => init_cmd(&args),
+        Command::Completions { shell } => emit(&completions_text(shell), None),
+        Command::Man { dir } => man_cmd(dir.as_deref()),
     }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+    ExitCode::from(2)
 }
 
 fn color_wanted(c: Color, to_terminal: bool) -> bool {
@@ -144,8 +270,77 @@ fn color_wanted(c: Color, to_terminal: bool) -> bool {
     }
 }
 
-fn lint_cmd(args: &LintArgs) -> ExitCode {
-    let req = Request {
+/// Where one report goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+/// Decides where each `--format` goes: a `FORMAT` alone goes to `--output` or standard
+/// output, `FORMAT=-` to standard output, `FORMAT=FILE` to the file. At most one report
+/// may go to standard output, no two to one file, and `--output` must have a taker.
+pub fn plan_outputs(
+    formats: &[OutputSpec],
+    output: Option<&Path>,
+    write_baseline: Option<&Path>,
+) -> Result<Vec<(Format, Destination)>, String> {
+    let plan: Vec<(Format, Destination)> = formats
+        .iter()
+        .map(|spec| {
+            let dest = match &spec.path {
+                Some(p) if p.as_os_str() == "-" => Destination::Stdout,
+                Some(p) => Destination::File(p.clone()),
+                None => output.map_or(Destination::Stdout, |o| Destination::File(o.to_owned())),
+            };
+            (spec.format, dest)
+        })
+        .collect();
+    let to_stdout: Vec<&str> = plan
+        .iter()
+        .filter(|(_, d)| *d == Destination::Stdout)
+        .map(|(f, _)| f.name())
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(format!(
+            "{} would all go to standard output; give all but one a file, e.g. `--format {}={}`",
+            to_stdout.join(", "),
+            to_stdout[1],
+            match to_stdout[1] {
+                "sarif" => "stakelint.sarif",
+                "junit" => "junit.xml",
+                "markdown" => "stakelint.md",
+                "json" => "stakelint.json",
+                _ => "stakelint.txt",
+            }
+        ));
+    }
+    if let Some(o) = output
+        && formats.iter().all(|s| s.path.is_some())
+    {
+        return Err(format!(
+            "--output `{}` has no report to take: every --format names its own file",
+            o.display()
+        ));
+    }
+    let mut files: Vec<&Path> = plan
+        .iter()
+        .filter_map(|(_, d)| match d {
+            Destination::File(p) => Some(p.as_path()),
+            Destination::Stdout => None,
+        })
+        .collect();
+    files.extend(write_baseline);
+    for (i, a) in files.iter().enumerate() {
+        if files[..i].contains(a) {
+            return Err(format!("two reports would be written to `{}`", a.display()));
+        }
+    }
+    Ok(plan)
+}
+
+fn request(args: &LintArgs) -> Request {
+    Request {
         paths: args.paths.clone(),
         config: args.config.clone(),
         client_shares: args.client_shares.clone(),
@@ -155,54 +350,194 @@ fn lint_cmd(args: &LintArgs) -> ExitCode {
             no_inline_suppressions: args.no_inline_suppressions,
         },
         namespace: args.namespace.clone().unwrap_or_default(),
-    };
-    let a = app::analyze(&req);
-    if !a.errors.is_empty() {
-        let color = color_wanted(args.color, std::io::stderr().is_terminal());
-        let text = report::human::render_errors(&a.db, &a.errors, color);
-        let _ = std::io::stderr().write_all(text.as_bytes());
     }
-    let out = Output {
-        db: &a.db,
-        findings: &a.findings,
-        errors: &a.errors,
-        summary: a.summary,
+}
+
+/// Rules the configuration turns off, for JUnit's skipped test cases. The config is read
+/// the way `app::analyze` finds it; its errors were reported by the analysis already.
+fn disabled_rules(config_path: Option<&Path>) -> Vec<&'static str> {
+    let path = config_path.map(Path::to_path_buf).or_else(|| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|d| config::discover(&d))
+    });
+    let Some(path) = path else {
+        return Vec::new();
     };
-    let color = args.output.is_none() && color_wanted(args.color, std::io::stdout().is_terminal());
-    let code = emit(
-        &report::render(args.format, &out, color),
-        args.output.as_ref(),
-    );
-    if code != ExitCode::SUCCESS || !a.errors.is_empty() {
-        return ExitCode::from(2);
+    let (cfg, _) = config::load(&mut SourceDb::default(), &path);
+    rules::ALL
+        .iter()
+        .map(|r| r.meta().id)
+        .filter(|id| lint::level(&cfg, id).is_none())
+        .collect()
+}
+
+/// The exit code of a run: 2 when an input could not be read, 1 when a finding fails.
+pub fn exit_code(errors: &[InputError], findings: &[Finding], fail_on: FailOn) -> u8 {
+    if !errors.is_empty() {
+        return 2;
     }
-    let failing = args.fail_on.threshold().is_some_and(|t| {
-        a.findings
+    let failing = fail_on.threshold().is_some_and(|t| {
+        findings
             .iter()
             .any(|f| f.suppressed.is_none() && f.severity >= t)
     });
-    if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    u8::from(failing)
+}
+
+/// The run facts reporters need beyond findings: every environment of the model, the
+/// threshold, and the exit code that follows (no rule off, no baseline yet).
+pub fn run_info(a: &Analysis, fail_on: FailOn) -> RunInfo {
+    RunInfo {
+        environments: a
+            .model
+            .environments
+            .iter()
+            .map(|e| e.name.value.clone())
+            .collect(),
+        disabled_rules: Vec::new(),
+        fail_on: fail_on.threshold(),
+        exit_code: exit_code(&a.errors, &a.findings, fail_on),
+        baselined: None,
     }
+}
+
+fn lint_cmd(args: &LintArgs) -> ExitCode {
+    let plan = match plan_outputs(
+        &args.formats,
+        args.output.as_deref(),
+        args.write_baseline.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(e) => return usage_error(&e),
+    };
+    let a = app::analyze(&request(args));
+    let mut errors = a.errors.clone();
+    let baseline = args
+        .baseline
+        .as_deref()
+        .and_then(|p| Baseline::load(p).map_err(|e| errors.push(e)).ok());
+    let mut run = run_info(&a, args.fail_on);
+    if plan.iter().any(|(f, _)| *f == Format::Junit) {
+        run.disabled_rules = disabled_rules(args.config.as_deref());
+    }
+    let mut failed_write = false;
+    if let Some(path) = &args.write_baseline {
+        let all = Output::new(&a.db, &a.findings, &errors, a.summary);
+        let text = report::json::render_with(&all, &run);
+        failed_write |= write(&text, &Destination::File(path.clone())).is_err();
+    }
+    let mut findings = a.findings.clone();
+    let mut summary = a.summary;
+    if let Some(b) = &baseline {
+        run.baselined = Some(b.filter(&a.db, &mut findings));
+        summary = Summary::new(&findings, a.summary.files, &a.model);
+    }
+    run.exit_code = exit_code(&errors, &findings, args.fail_on);
+    if !errors.is_empty() {
+        let color = color_wanted(args.color, std::io::stderr().is_terminal());
+        let text = report::human::render_errors(&a.db, &errors, color);
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    let exit = run.exit_code;
+    let out = Output::new(&a.db, &findings, &errors, summary);
+    for (format, dest) in &plan {
+        let color = *format == Format::Human
+            && *dest == Destination::Stdout
+            && color_wanted(args.color, std::io::stdout().is_terminal());
+        failed_write |= write(&report::render_with(*format, &out, &run, color), dest).is_err();
+    }
+    if failed_write {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(exit)
+    }
+}
+
+/// Writes `text` to its destination; a failure is reported on stderr.
+fn write(text: &str, dest: &Destination) -> Result<(), ()> {
+    let result = match dest {
+        Destination::File(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        Destination::Stdout => std::io::stdout()
+            .write_all(text.as_bytes())
+            .and_then(|()| std::io::stdout().flush())
+            .map_err(|e| format!("cannot write to standard output: {e}")),
+    };
+    result.map_err(|e| {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+    })
 }
 
 /// Writes `text` to the file, or to stdout; a write failure is exit code 2.
 fn emit(text: &str, file: Option<&PathBuf>) -> ExitCode {
-    let result = match file {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
-        None => std::io::stdout()
-            .write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write to standard output: {e}")),
-    };
-    match result {
+    let dest = file.map_or(Destination::Stdout, |p| Destination::File(p.clone()));
+    match write(text, &dest) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e}");
-            ExitCode::from(2)
+        Err(()) => ExitCode::from(2),
+    }
+}
+
+fn init_cmd(args: &InitArgs) -> ExitCode {
+    let files = [
+        (config::FILE_NAME, crate::init::config_text()),
+        ("inventory.yaml", crate::init::INVENTORY.to_owned()),
+    ];
+    let paths: Vec<PathBuf> = files.iter().map(|(n, _)| args.dir.join(n)).collect();
+    let existing: Vec<String> = paths
+        .iter()
+        .filter(|p| p.exists())
+        .map(|p| format!("`{}`", p.display()))
+        .collect();
+    if !args.force && !existing.is_empty() {
+        return usage_error(&format!(
+            "{} already exist{}; nothing written (use --force to overwrite)",
+            existing.join(" and "),
+            if existing.len() == 1 { "s" } else { "" }
+        ));
+    }
+    if let Err(e) = std::fs::create_dir_all(&args.dir) {
+        return usage_error(&format!("cannot create `{}`: {e}", args.dir.display()));
+    }
+    let mut report = String::new();
+    for ((_, text), path) in files.iter().zip(&paths) {
+        if let Err(e) = std::fs::write(path, text) {
+            return usage_error(&format!("cannot write `{}`: {e}", path.display()));
         }
+        report.push_str(&format!("wrote {}\n", path.display()));
+    }
+    report.push_str(
+        "next: describe your environments in inventory.yaml, then run `stakelint lint`\n",
+    );
+    emit(&report, None)
+}
+
+/// `stakelint completions SHELL`.
+pub fn completions_text(shell: clap_complete::Shell) -> String {
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "stakelint", &mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// The man page of `stakelint` (roff).
+pub fn man_page() -> String {
+    let mut buf = Vec::new();
+    let _ = clap_mangen::Man::new(Cli::command()).render(&mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn man_cmd(dir: Option<&Path>) -> ExitCode {
+    let Some(dir) = dir else {
+        return emit(&man_page(), None);
+    };
+    let written =
+        std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(Cli::command(), dir));
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => usage_error(&format!(
+            "cannot write man pages to `{}`: {e}",
+            dir.display()
+        )),
     }
 }
 

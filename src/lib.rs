@@ -9,11 +9,13 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod data;
 pub mod diagnostic;
 pub mod finding;
+pub mod init;
 pub mod lint;
 pub mod model;
 pub mod report;

@@ -1,7 +1,9 @@
-//! Snapshots of the example operator's report in the human (uncoloured) and JSON formats.
+//! Snapshots of the example operator's report in every format (human uncoloured, JSON,
+//! SARIF, JUnit, GitHub workflow commands, Markdown), all from one analysis.
 //! Update with `cargo insta review` or `INSTA_UPDATE=always cargo test`.
 
 use stakelint::app::{Request, analyze};
+use stakelint::cli::{FailOn, run_info};
 use stakelint::report::{self, Format, Output};
 
 fn example(format: Format) -> String {
@@ -15,13 +17,8 @@ fn example(format: Format) -> String {
     };
     let a = analyze(&req);
     assert!(a.errors.is_empty(), "{:?}", a.errors);
-    let out = Output {
-        db: &a.db,
-        findings: &a.findings,
-        errors: &a.errors,
-        summary: a.summary,
-    };
-    report::render(format, &out, false)
+    let out = Output::new(&a.db, &a.findings, &a.errors, a.summary);
+    report::render_with(format, &out, &run_info(&a, FailOn::Error), false)
 }
 
 #[test]
@@ -32,4 +29,34 @@ fn human_report_of_the_example() {
 #[test]
 fn json_report_of_the_example() {
     insta::assert_snapshot!(example(Format::Json));
+}
+
+/// The rule descriptors (every rule, with its full docs) and `ruleIndex` change whenever
+/// a rule is added or its docs edited; the snapshot leaves them out so that it shows what
+/// the findings became. `tests/formats.rs` checks the descriptors and indexes.
+#[test]
+fn sarif_report_of_the_example() {
+    let mut log: serde_json::Value =
+        serde_json::from_str(&example(Format::Sarif)).expect("SARIF is JSON");
+    let run = &mut log["runs"][0];
+    run["tool"]["driver"]["rules"] = serde_json::json!("[left out]");
+    for r in run["results"].as_array_mut().expect("results array") {
+        r["ruleIndex"] = serde_json::json!("[left out]");
+    }
+    insta::assert_snapshot!(serde_json::to_string_pretty(&log).expect("serialises"));
+}
+
+#[test]
+fn junit_report_of_the_example() {
+    insta::assert_snapshot!(example(Format::Junit));
+}
+
+#[test]
+fn github_report_of_the_example() {
+    insta::assert_snapshot!(example(Format::Github));
+}
+
+#[test]
+fn markdown_report_of_the_example() {
+    insta::assert_snapshot!(example(Format::Markdown));
 }

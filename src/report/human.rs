@@ -2,7 +2,7 @@
 //! line labelled, related places, help — and a closing summary line. No colour unless
 //! asked for (the caller decides from the TTY and `NO_COLOR`).
 
-use super::Output;
+use super::{Output, RunInfo};
 use crate::diagnostic::InputError;
 use crate::finding::{Finding, thousands};
 use crate::model::{FileId, Origin};
@@ -171,13 +171,18 @@ pub fn render_errors(db: &SourceDb, errors: &[InputError], color: bool) -> Strin
 
 /// Renders the findings that count (suppressed ones are only counted) and a summary line.
 pub fn render(out: &Output<'_>, color: bool) -> String {
+    render_with(out, &RunInfo::of(out), color)
+}
+
+/// [`render`], with the facts of the run (the baseline count in the summary line).
+pub fn render_with(out: &Output<'_>, run: &RunInfo, color: bool) -> String {
     let h = handler(color);
     let mut text = String::new();
     for f in out.findings.iter().filter(|f| f.suppressed.is_none()) {
         let _ = h.render_report(&mut text, &finding(out.db, f));
         text.push('\n');
     }
-    text.push_str(&summary_line(out));
+    text.push_str(&summary_line(out, run));
     text.push('\n');
     text
 }
@@ -190,7 +195,8 @@ fn plural(n: usize, word: &str) -> String {
     )
 }
 
-fn summary_line(out: &Output<'_>) -> String {
+/// The closing line: counts, inputs, and what could not be read.
+pub fn summary_line(out: &Output<'_>, run: &RunInfo) -> String {
     let s = out.summary;
     let counts = if s.errors + s.warnings + s.infos == 0 {
         "no findings".to_owned()
@@ -202,10 +208,17 @@ fn summary_line(out: &Output<'_>) -> String {
             plural(s.infos, "info")
         )
     };
-    let suppressed = if s.suppressed > 0 {
-        format!(" ({} suppressed)", thousands(s.suppressed as u64))
-    } else {
+    let mut aside = Vec::new();
+    if s.suppressed > 0 {
+        aside.push(format!("{} suppressed", thousands(s.suppressed as u64)));
+    }
+    if let Some(n) = run.baselined.filter(|&n| n > 0) {
+        aside.push(format!("{} in the baseline", thousands(n as u64)));
+    }
+    let suppressed = if aside.is_empty() {
         String::new()
+    } else {
+        format!(" ({})", aside.join(", "))
     };
     let inputs = format!(
         "{}, {}, {}",

@@ -1,8 +1,9 @@
 //! `--format json`: the versioned JSON document of SPEC §5.1 (a contract: extend, never
-//! break). Extensions beyond §5.1: `help` and `suppression` on findings, and a top-level
-//! `errors` array of inputs that could not be read.
+//! break). Extensions beyond §5.1: `help`, `suppression` and `fingerprint` on findings,
+//! `summary.baselined` when a `--baseline` was given, and a top-level `errors` array of
+//! inputs that could not be read.
 
-use super::Output;
+use super::{Output, RunInfo};
 use crate::model::Origin;
 use crate::source::files::SourceDb;
 use serde::Serialize;
@@ -55,6 +56,8 @@ struct JFinding<'a> {
     help: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<JSuppression<'a>>,
+    /// Identifies the finding across runs without its line (see [`crate::baseline`]).
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -66,6 +69,8 @@ struct JSummary {
     files: usize,
     environments: usize,
     keys: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -83,6 +88,11 @@ fn location(db: &SourceDb, o: Origin) -> Location<'_> {
 
 /// Renders the JSON document (pretty-printed, with a trailing newline).
 pub fn render(out: &Output<'_>) -> String {
+    render_with(out, &RunInfo::of(out))
+}
+
+/// [`render`], with the facts of the run (`summary.baselined`).
+pub fn render_with(out: &Output<'_>, run: &RunInfo) -> String {
     let db = out.db;
     let findings = out
         .findings
@@ -112,6 +122,7 @@ pub fn render(out: &Output<'_>) -> String {
                 reason: &s.reason,
                 location: location(db, s.origin),
             }),
+            fingerprint: crate::baseline::fingerprint(db, f),
         })
         .collect();
     let s = out.summary;
@@ -130,6 +141,7 @@ pub fn render(out: &Output<'_>) -> String {
             files: s.files,
             environments: s.environments,
             keys: s.keys,
+            baselined: run.baselined,
         },
         errors: out
             .errors
