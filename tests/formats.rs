@@ -1217,3 +1217,105 @@ fn the_pre_commit_hook_lints_yaml() {
             .contains(&Value::from("yaml"))
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Secrets stay out of every format
+// ---------------------------------------------------------------------------------------
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_format_prints_secret_values() {
+    let pubkey = "a4a98afc36b6d608d92c5f3ceea51005270dd131f3e99ae776ba27e393b3d343824bfe5470eb20083e0db1105f302e8b";
+    let keystore = format!(
+        r#"{{"crypto": {{"kdf": {{"function": "scrypt", "params": {{}}, "message": ""}}, "checksum": {{"function": "sha256", "params": {{}}, "message": "SECRETCHECKSUM"}}, "cipher": {{"function": "aes-128-ctr", "params": {{}}, "message": "SECRETCIPHER"}}}}, "pubkey": "{pubkey}", "version": 4}}"#
+    );
+    let manifest = format!(
+        "apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: vc, namespace: eth}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: vc}}}}
+  template:
+    metadata: {{labels: {{app: vc}}}}
+    spec:
+      volumes: [{{name: k, secret: {{secretName: keystores}}}}]
+      containers:
+        - name: vc
+          image: sigp/lighthouse:v7.0.1
+          args: [lighthouse, vc]
+          volumeMounts: [{{name: k, mountPath: /k}}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: keystores, namespace: eth}}
+data:
+  keystore-0.json: {}
+  password.txt: {}
+  broken.json: \"!!!not-base64-SECRETBROKEN!!!\"
+stringData:
+  other.txt: SECRETSTRINGDATA-hunter2
+",
+        base64(keystore.as_bytes()),
+        base64(b"hunter2-SECRETPASSWORD")
+    );
+    let dir = TempDir::new("secrets");
+    let input = dir.write("vc.yaml", manifest);
+    let names = ["r.json", "r.sarif", "r.xml", "r.md", "r.txt"];
+    let mut args = vec![input.to_string_lossy().into_owned()];
+    for (format, name) in ["json", "sarif", "junit", "markdown", "github"]
+        .iter()
+        .zip(names)
+    {
+        args.push("--format".into());
+        args.push(format!("{format}={}", dir.s(name)));
+    }
+    args.extend([
+        "--format".into(),
+        "human".into(),
+        "--fail-on".into(),
+        "never".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = lint(&args);
+    assert!(run.code == 0 || run.code == 2, "{}", run.stderr);
+    let doc = json(&std::fs::read_to_string(dir.join("r.json")).expect("json"));
+    assert!(
+        doc["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["rule"] == "vc-single-writer")),
+        "the manifest was read: {doc:#}"
+    );
+    let mut outputs = vec![("stdout", run.stdout), ("stderr", run.stderr)];
+    for name in names {
+        outputs.push((
+            name,
+            std::fs::read_to_string(dir.join(name)).expect("written"),
+        ));
+    }
+    for (name, text) in outputs {
+        for secret in ["SECRET", "hunter2", "aGVudGVy"] {
+            assert!(!text.contains(secret), "{name} leaks {secret}:\n{text}");
+        }
+    }
+}
