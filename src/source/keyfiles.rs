@@ -258,6 +258,14 @@ fn parse_json(text: &str) -> Result<Option<KeyFile>, KeyError> {
     Ok(None)
 }
 
+/// The secret ranges of a key file that failed to parse: the non-public string values when
+/// it is well-formed JSON (so the public key an error points at stays visible), else `None`
+/// (mask the whole file).
+pub fn secrets_of_broken(text: &str) -> Option<Vec<Span>> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    Some(json_secret_values(text, KEYSTORE_PUBLIC))
+}
+
 /// Keys of a keystore whose string values are public.
 const KEYSTORE_PUBLIC: &[&str] = &["pubkey", "path", "uuid", "description", "function", "name"];
 

@@ -218,10 +218,11 @@ impl Loaded {
         parsed: Parsed,
     ) -> Vec<(FileId, inventory::FromRequest)> {
         match parsed {
-            Parsed::Keys(k) => {
+            Parsed::Keys(mut k) => {
                 for s in &k.secrets {
                     self.db.mask(id, *s);
                 }
+                self.resolve_keystore_files(id, &mut k);
                 let idx = self.key_files.len();
                 if let Some(c) = canonical {
                     self.key_index.insert(c, idx);
@@ -230,8 +231,12 @@ impl Loaded {
                 Vec::new()
             }
             Parsed::KeyError(e) => {
-                // A broken key file may hold secrets anywhere: show no line of it.
-                self.db.mask_all(id);
+                // A broken key file may hold secrets anywhere: show none of them (all of it,
+                // unless it is well-formed JSON whose secret values can be told apart).
+                match keyfiles::secrets_of_broken(&self.db.get(id).text) {
+                    Some(spans) => spans.into_iter().for_each(|s| self.db.mask(id, s)),
+                    None => self.db.mask_all(id),
+                }
                 self.errors.push(InputError::at(
                     "key-file",
                     Origin::new(id, e.span),
@@ -335,6 +340,29 @@ impl Loaded {
             Ok(None) => {}
             Err(e) => self.errors.push(e),
         }
+    }
+
+    /// A web3signer `file-keystore` config names its keystore: read that file's public key so
+    /// the config counts as that key (its relative path is taken from the config's folder).
+    fn resolve_keystore_files(&mut self, id: FileId, k: &mut KeyFile) {
+        let dir = Path::new(&self.db.get(id).path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut still_opaque = Vec::new();
+        for o in std::mem::take(&mut k.opaque) {
+            let found = o.keystore_file.as_ref().and_then(|f| {
+                let text = std::fs::read_to_string(dir.join(f)).ok()?;
+                let parsed = keyfiles::parse(&text).ok()??;
+                (parsed.format == keyfiles::Format::Keystore)
+                    .then_some(parsed.keys.into_iter().next()?)
+            });
+            match found {
+                Some(f) => k.keys.push(keyfiles::Found { span: o.span, ..f }),
+                None => still_opaque.push(o),
+            }
+        }
+        k.opaque = still_opaque;
     }
 
     /// Reads the key files each `keys.from` names (relative to its inventory; a directory is
@@ -509,7 +537,10 @@ impl Loaded {
                 groups.push((kf.group, keys, first));
             }
         }
-        for (group, keys, origin) in groups {
+        for (group, mut keys, origin) in groups {
+            // The same key in a keystore and in a definitions file is one key.
+            let mut seen = HashSet::new();
+            keys.retain(|k| seen.insert(k.value));
             let name = group
                 .and_then(|g| self.args.get(g))
                 .map_or_else(|| self.db.get(origin.file).path.clone(), Clone::clone);
