@@ -397,6 +397,10 @@ impl Loaded {
                 }
                 set.opaque += kf.file.opaque.len() as u64;
             }
+            // Lighthouse keeps the keystore of a disabled validator beside the definitions
+            // that disable it: the definition decides.
+            let off: HashSet<PubKey> = set.disabled.iter().map(|k| k.value).collect();
+            set.pubkeys.retain(|k| !off.contains(&k.value));
             self.attach(&r, set);
         }
     }

@@ -615,6 +615,9 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        // A Lighthouse definition that disables a key wins over its keystore beside it.
+        let off: HashSet<PubKey> = set.disabled.iter().map(|k| k.value).collect();
+        set.pubkeys.retain(|k| !off.contains(&k.value));
         set
     }
 

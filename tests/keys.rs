@@ -1,0 +1,259 @@
+//! Validator key files end to end: every format against `fixtures/keys/expected.json`,
+//! invalid points, duplicates across every kind of source, and no secret in any output.
+
+use serde_json::Value;
+use stakelint::app::{Analysis, Request, analyze};
+use stakelint::source::keyfiles;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn expected() -> Value {
+    serde_json::from_str(&std::fs::read_to_string("fixtures/keys/expected.json").unwrap()).unwrap()
+}
+
+fn pubkey(i: usize) -> String {
+    expected()["pubkeys_by_index"][i.to_string()]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn analyze_paths(paths: &[&str]) -> Analysis {
+    analyze(&Request {
+        paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        config: None,
+        client_shares: None,
+        today: jiff::civil::date(2026, 11, 29),
+        options: stakelint::lint::Options::default(),
+        namespace: String::new(),
+    })
+}
+
+struct Temp(PathBuf);
+impl Temp {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("stakelint-keys-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Temp(p)
+    }
+    fn write(&self, name: &str, text: &str) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+}
+impl Drop for Temp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn every_fixture_file_parses_to_its_expected_keys() {
+    let exp = expected();
+    let mut checked = 0;
+    for f in exp["files"].as_array().unwrap() {
+        let format = f["format"].as_str().unwrap_or("");
+        if format == "password file" || f["pubkeys"].is_null() {
+            continue;
+        }
+        let path = Path::new("fixtures/keys").join(f["path"].as_str().unwrap());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let want: Vec<&str> = f["pubkeys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        match keyfiles::parse(&text) {
+            Ok(Some(k)) => {
+                if k.format == keyfiles::Format::Web3signer && want.len() > k.keys.len() {
+                    // a `file-keystore` config: its keystore is read by the loader (below)
+                    continue;
+                }
+                assert_eq!(k.format.as_str(), format, "{}", path.display());
+                let got: Vec<String> = k.keys.iter().map(|k| k.pubkey.to_string()).collect();
+                assert_eq!(got, want, "{}", path.display());
+                if let Some(en) = f["enabled"].as_array() {
+                    let got: Vec<bool> = k.keys.iter().map(|k| k.enabled).collect();
+                    let want: Vec<bool> = en.iter().filter_map(Value::as_bool).collect();
+                    assert_eq!(got, want, "{}", path.display());
+                }
+                checked += 1;
+            }
+            Ok(None) => panic!("{} not recognised", path.display()),
+            Err(e) => assert!(
+                path.starts_with("fixtures/keys/invalid"),
+                "{}: {}",
+                path.display(),
+                e.message
+            ),
+        }
+    }
+    assert!(checked >= 18, "{checked} files checked");
+}
+
+#[test]
+fn linting_the_key_tree_finds_invalid_points_chains_and_unassigned_keys() {
+    let a = analyze_paths(&["fixtures/keys"]);
+    let mut errs: Vec<(String, usize, String)> = a
+        .errors
+        .iter()
+        .map(|e| {
+            let (p, l, _) = a.db.position(e.origin.unwrap());
+            (p.to_owned(), l, e.message.clone())
+        })
+        .collect();
+    errs.sort();
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs[0].0.ends_with("bad-point-keystore.json") && errs[0].2.contains("BLS12-381"),
+        "{errs:?}"
+    );
+    assert!(errs[1].0.ends_with("truncated-keystore.json"), "{errs:?}");
+    let unassigned = &a.model.unassigned_keys;
+    assert_eq!(unassigned.len(), 1);
+    // indices 0–12: every distinct valid key of the tree, the file-keystore's included
+    assert_eq!(
+        unassigned[0].keys.len(),
+        13,
+        "{:?}",
+        unassigned[0]
+            .keys
+            .iter()
+            .map(|k| k.value.short())
+            .collect::<Vec<_>>()
+    );
+    let nm: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule == "network-mismatch")
+        .collect();
+    assert_eq!(nm.len(), 1);
+}
+
+#[test]
+fn duplicates_across_key_dirs_manifests_and_inventory_and_disabled_copies() {
+    let dir = Temp::new("dups");
+    let teku = std::fs::canonicalize("fixtures/keys/teku/keys").unwrap();
+    let lh = std::fs::canonicalize("fixtures/keys/lighthouse").unwrap();
+    let inv = format!(
+        "apiVersion: stakelint.io/v1\nkind: Inventory\nspec:\n  environments:\n    - name: bare-metal\n      validatorClients:\n        - name: teku-bm\n          client: teku\n          keys: {{from: {}}}\n        - name: lh-bm\n          client: lighthouse\n          keys: {{from: {}}}\n        - name: vc-listed\n          client: lighthouse\n          keys:\n            pubkeys:\n              - {}\n",
+        teku.display(),
+        lh.display(),
+        pubkey(6),
+    );
+    let manifest = format!(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: vc-k8s\n  namespace: k8s\n  annotations:\n    stakelint.io/pubkeys: \"{}\"\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: vc}}}}\n  template:\n    metadata: {{labels: {{app: vc}}}}\n    spec:\n      containers: [{{name: vc, image: 'sigp/lighthouse:v8.2.1', args: [lighthouse, vc]}}]\n",
+        pubkey(7)
+    );
+    let inv_path = dir.write("inventory.yaml", &inv);
+    let man_path = dir.write("vc.yaml", &manifest);
+    let a = analyze_paths(&[&inv_path, &man_path]);
+    assert!(a.errors.is_empty(), "{:?}", a.errors);
+    let dups: Vec<_> = a
+        .findings
+        .iter()
+        .filter(|f| f.rule == "duplicate-keys")
+        .collect();
+    assert_eq!(
+        dups.len(),
+        2,
+        "{:#?}",
+        dups.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    // key 7: a Teku key file (inventory keys.from) and a manifest annotation — an error
+    let across = dups.iter().find(|f| f.message.contains("vc-k8s")).unwrap();
+    assert_eq!(across.severity.as_str(), "error");
+    let places: Vec<String> = std::iter::once(across.primary.unwrap())
+        .chain(across.related.iter().map(|r| r.origin))
+        .map(|o| a.db.position(o).0.to_owned())
+        .collect();
+    assert!(
+        places.iter().any(|p| p.ends_with(".json"))
+            && places.iter().any(|p| p.ends_with("vc.yaml")),
+        "{places:?}"
+    );
+    // key 6: disabled in validator_definitions.yml, active in the inventory — a warning
+    let disabled = dups
+        .iter()
+        .find(|f| f.message.contains("vc-listed"))
+        .unwrap();
+    assert_eq!(
+        disabled.severity.as_str(),
+        "warning",
+        "{}",
+        disabled.message
+    );
+    assert!(
+        disabled.message.contains("disabled"),
+        "{}",
+        disabled.message
+    );
+    // the holders now hold their key files' keys: nothing is unassigned
+    assert!(a.model.unassigned_keys.is_empty());
+    let bm = a
+        .model
+        .environments
+        .iter()
+        .find(|e| e.name.value == "bare-metal")
+        .unwrap();
+    assert_eq!(
+        bm.key_count(),
+        Some(2 + 2 + 1),
+        "teku 7–8, lighthouse 4–5 (6 disabled), listed 6"
+    );
+}
+
+#[test]
+fn no_secret_of_any_key_file_reaches_any_output_format() {
+    let exp = expected();
+    let secrets: Vec<&str> = exp["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(secrets.len() >= 10);
+    let dir = Temp::new("leak");
+    let formats = ["json", "sarif", "junit", "markdown", "github"];
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stakelint"));
+    cmd.args([
+        "lint",
+        "fixtures/keys",
+        "--today",
+        "2026-11-29",
+        "--fail-on",
+        "never",
+        "--color",
+        "always",
+    ]);
+    for f in formats {
+        cmd.args(["--format", &format!("{f}={}", dir.0.join(f).display())]);
+    }
+    cmd.args(["--format", "human"]);
+    let out = cmd.env_remove("NO_COLOR").output().unwrap();
+    let mut texts = vec![
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ];
+    for f in formats {
+        texts.push(std::fs::read_to_string(dir.0.join(f)).unwrap());
+    }
+    assert!(
+        texts[0].contains("unassigned-keys"),
+        "the key tree was linted:\n{}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains("truncated-keystore.json"),
+        "errors are reported:\n{}",
+        texts[1]
+    );
+    for (i, t) in texts.iter().enumerate() {
+        for s in &secrets {
+            assert!(!t.contains(s), "output {i} leaks `{s}`");
+        }
+    }
+}
