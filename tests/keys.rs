@@ -171,7 +171,9 @@ fn duplicates_across_key_dirs_manifests_and_inventory_and_disabled_copies() {
         .map(|o| a.db.position(o).0.to_owned())
         .collect();
     assert!(
-        places.iter().any(|p| p.ends_with(".json"))
+        places
+            .iter()
+            .any(|p| Path::new(p).extension().is_some_and(|x| x == "json"))
             && places.iter().any(|p| p.ends_with("vc.yaml")),
         "{places:?}"
     );
