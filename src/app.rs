@@ -47,11 +47,17 @@ pub fn today() -> jiff::civil::Date {
 
 /// Runs the whole pipeline. Bad inputs are collected in `errors`; everything else is linted.
 pub fn analyze(req: &Request) -> Analysis {
+    analyze_with(req, |loaded| load::load_into(loaded, &req.paths))
+}
+
+/// [`analyze`] with other inputs than `req.paths`: `read` adds them (and calls
+/// [`Loaded::finish`]), e.g. the objects of a live cluster.
+pub fn analyze_with(req: &Request, read: impl FnOnce(&mut Loaded)) -> Analysis {
     let mut loaded = Loaded::default();
     let config = load_config(req, &mut loaded);
     let data = rule_data(req, &config, &mut loaded);
     loaded.namespace.clone_from(&req.namespace);
-    load::load_into(&mut loaded, &req.paths);
+    read(&mut loaded);
     let Loaded {
         db,
         mut model,

@@ -18,6 +18,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[cfg(feature = "cluster")]
+mod cluster;
+#[cfg(feature = "cluster")]
+pub use cluster::{ClusterArgs, kubectl_main};
+
 /// Guardrail linter for Ethereum validator infrastructure.
 #[derive(Debug, Parser)]
 #[command(name = "stakelint", version, about, long_about = None)]
@@ -30,6 +35,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint inventories (and, as they land, manifests and key files) against the guardrails.
     Lint(LintArgs),
+    /// Lint what runs in a live cluster, read-only, through the kubeconfig (also `kubectl stakelint`).
+    #[cfg(feature = "cluster")]
+    Cluster(ClusterArgs),
     /// List every rule.
     Rules(RulesArgs),
     /// Print the documentation of one rule.
@@ -238,9 +246,15 @@ fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    #[cfg(feature = "cluster")]
+    if cluster::invoked_as_plugin() {
+        return kubectl_main();
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Lint(args) => lint_cmd(&args),
+        #[cfg(feature = "cluster")]
+        Command::Cluster(args) => cluster::run(&args),
         Command::Rules(args) => emit(&rules_text(args.format), None),
         Command::Explain { id } => {
             if let Some(text) = explain_text(&id) {
@@ -412,12 +426,18 @@ fn lint_cmd(args: &LintArgs) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let a = app::analyze(&request(args));
+    report_run(args, &plan, &a)
+}
+
+/// Writes the reports of an analysis as `args` asks (baseline, every `--format`) and
+/// returns the exit code. Shared by `lint` and `cluster`.
+fn report_run(args: &LintArgs, plan: &[(Format, Destination)], a: &Analysis) -> ExitCode {
     let mut errors = a.errors.clone();
     let baseline = args
         .baseline
         .as_deref()
         .and_then(|p| Baseline::load(p).map_err(|e| errors.push(e)).ok());
-    let mut run = run_info(&a, args.fail_on);
+    let mut run = run_info(a, args.fail_on);
     if plan.iter().any(|(f, _)| *f == Format::Junit) {
         run.disabled_rules = disabled_rules(args.config.as_deref());
     }
@@ -441,7 +461,7 @@ fn lint_cmd(args: &LintArgs) -> ExitCode {
     }
     let exit = run.exit_code;
     let out = Output::new(&a.db, &findings, &errors, summary);
-    for (format, dest) in &plan {
+    for (format, dest) in plan {
         let color = *format == Format::Human
             && *dest == Destination::Stdout
             && color_wanted(args.color, std::io::stdout().is_terminal());

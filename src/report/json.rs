@@ -1,7 +1,8 @@
 //! `--format json`: the versioned JSON document of SPEC §5.1 (a contract: extend, never
 //! break). Extensions beyond §5.1: `help`, `suppression` and `fingerprint` on findings,
-//! `summary.baselined` when a `--baseline` was given, and a top-level `errors` array of
-//! inputs that could not be read.
+//! `summary.baselined` when a `--baseline` was given, a top-level `errors` array of
+//! inputs that could not be read, and a `pointer` (the JSON pointer of the field) in the
+//! locations of objects read from a live cluster.
 
 use super::{Output, RunInfo};
 use crate::model::Origin;
@@ -28,6 +29,9 @@ struct Location<'a> {
     path: &'a str,
     line: usize,
     column: usize,
+    /// The field a location in a live object points at (`/spec/replicas`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pointer: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -35,6 +39,8 @@ struct JRelated<'a> {
     path: &'a str,
     line: usize,
     column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pointer: Option<&'a str>,
     message: &'a str,
 }
 
@@ -83,7 +89,12 @@ struct JError<'a> {
 
 fn location(db: &SourceDb, o: Origin) -> Location<'_> {
     let (path, line, column) = db.position(o);
-    Location { path, line, column }
+    Location {
+        path,
+        line,
+        column,
+        pointer: db.pointer(o),
+    }
 }
 
 /// Renders the JSON document (pretty-printed, with a trailing newline).
@@ -112,6 +123,7 @@ pub fn render_with(out: &Output<'_>, run: &RunInfo) -> String {
                         path: l.path,
                         line: l.line,
                         column: l.column,
+                        pointer: l.pointer,
                         message: &r.message,
                     }
                 })

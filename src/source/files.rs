@@ -14,6 +14,9 @@ pub struct SourceFile {
     /// Byte ranges of secret values (keystore `crypto`, private keys, Secret data): never
     /// shown; see [`SourceDb::redacted`].
     secrets: Vec<Span>,
+    /// For an object read from a live cluster: each node's span and JSON pointer, sorted
+    /// by span (see [`SourceDb::pointer`]).
+    pointers: Vec<(Span, String)>,
 }
 
 impl SourceFile {
@@ -31,6 +34,7 @@ impl SourceFile {
             text,
             line_starts,
             secrets: Vec::new(),
+            pointers: Vec::new(),
         }
     }
 
@@ -125,6 +129,33 @@ impl SourceDb {
         }
         // Masking whole bytes of multi-byte characters keeps valid UTF-8 (all become `*`).
         String::from_utf8(bytes).map_or_else(|_| Arc::from(""), Arc::from)
+    }
+
+    /// Records the JSON pointer of every node of `file` (an object read from a cluster, which
+    /// has no file line of its own: its findings also name the field).
+    pub fn set_pointers(&mut self, file: FileId, mut pointers: Vec<(Span, String)>) {
+        if let Some(f) = self.files.get_mut(file.0 as usize) {
+            pointers.sort();
+            f.pointers = pointers;
+        }
+    }
+
+    /// The JSON pointer of the field an origin points at (`/spec/replicas`), for files
+    /// that have pointers: the node with exactly that span, else the deepest node that
+    /// starts there.
+    pub fn pointer(&self, origin: Origin) -> Option<&str> {
+        let f = self.files.get(origin.file.0 as usize)?;
+        let from = f
+            .pointers
+            .partition_point(|(s, _)| s.start < origin.span.start);
+        let at: Vec<&(Span, String)> = f.pointers[from..]
+            .iter()
+            .take_while(|(s, _)| s.start == origin.span.start)
+            .collect();
+        at.iter()
+            .find(|(s, _)| *s == origin.span)
+            .or_else(|| at.iter().max_by_key(|(_, p)| p.len()))
+            .map(|(_, p)| p.as_str())
     }
 
     /// Path, 1-based line and column of an origin.

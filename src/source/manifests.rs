@@ -16,7 +16,7 @@ use crate::source::k8s::{Object, Typed, escape};
 use crate::source::keyfiles;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 const ENV_LABEL: &str = "stakelint.io/environment";
 const REGION_LABEL: &str = "stakelint.io/region";
@@ -115,6 +115,7 @@ pub fn build(objects: &[Object], db: &SourceDb, namespace: &str) -> (Model, Vec<
         model: Model::default(),
         errors: Vec::new(),
         claimed: HashSet::new(),
+        live: Live::index(objects, namespace),
     };
     let workloads = b.workloads();
     for w in &workloads {
@@ -133,6 +134,8 @@ struct Builder<'a> {
     errors: Vec<InputError>,
     /// (namespace, Secret or ConfigMap name) mounted by a key holder.
     claimed: HashSet<(String, String)>,
+    /// Running Pods and Nodes in the input (a live cluster): actual placement.
+    live: Live<'a>,
 }
 
 impl<'a> Builder<'a> {
@@ -202,9 +205,16 @@ impl<'a> Builder<'a> {
                 Typed::Pod(p) => p.spec.as_ref().map(|sp| (sp, None, None)),
                 _ => None,
             };
-            let Some((pod, template, replicas)) = w else {
+            let Some((pod, template, mut replicas)) = w else {
                 continue;
             };
+            // A live DaemonSet runs one instance per node it was scheduled on.
+            if matches!(o.typed, Typed::DaemonSet(_)) {
+                let running = self.live.running(&ns, &o.kind, o.name()).len();
+                if running > 0 {
+                    replicas = i32::try_from(running).ok();
+                }
+            }
             let template = template.and_then(|t| t.as_ref());
             let pod_ptr = if matches!(o.typed, Typed::Pod(_)) {
                 "/spec"
@@ -295,9 +305,7 @@ impl<'a> Builder<'a> {
 
     fn workload(&mut self, w: &Workload<'a>, all: &[Workload<'a>]) {
         let (env_name, env_origin) = Self::environment_of(w);
-        let region = region_of(w, REGION_KEYS, true);
-        let zone = region_of(w, ZONE_KEYS, false);
-        let placement = placement_of(w);
+        let sites = self.sites(w);
         self.suppressions(w);
         let mut pairs = Vec::new();
         let mut vcs = Vec::new();
@@ -331,15 +339,7 @@ impl<'a> Builder<'a> {
             }
             match entry.role {
                 Role::Consensus => {
-                    pairs.extend(self.pairs(
-                        w,
-                        c,
-                        entry,
-                        all,
-                        &placement,
-                        region.as_ref(),
-                        zone.as_ref(),
-                    ));
+                    pairs.extend(self.pairs(w, c, entry, all, &sites));
                     if entry
                         .validator_flags
                         .iter()
@@ -380,16 +380,13 @@ impl<'a> Builder<'a> {
         (w.namespace.clone(), origin)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn pairs(
         &mut self,
         w: &Workload<'a>,
         c: &Classified<'_>,
         entry: &Entry,
         all: &[Workload<'a>],
-        placement: &[Placement],
-        region: Option<&Located<String>>,
-        zone: Option<&Located<String>>,
+        sites: &[Site],
     ) -> Vec<Pair> {
         let consensus = client_ref(w, c, entry);
         let endpoint = flag(&c.tokens, &entry.engine_flags);
@@ -417,12 +414,11 @@ impl<'a> Builder<'a> {
                 consensus: Some(consensus.clone()),
                 execution: execution.clone(),
                 engine_endpoint: endpoint.clone(),
-                placement: placement
+                placement: sites
                     .get(i as usize)
-                    .cloned()
-                    .unwrap_or(Placement::Unknown),
-                region: region.cloned(),
-                zone: zone.cloned(),
+                    .map_or(Placement::Unknown, |s| s.placement.clone()),
+                region: sites.get(i as usize).and_then(|s| s.region.clone()),
+                zone: sites.get(i as usize).and_then(|s| s.zone.clone()),
             })
             .collect()
     }
@@ -1019,4 +1015,177 @@ fn placement_of(w: &Workload<'_>) -> Vec<Placement> {
         };
         n
     ]
+}
+
+// ---------------------------------------------------------------------------------------
+// Live placement: where the pods of a workload actually run.
+//
+// A live cluster (`stakelint cluster`, or `kubectl get … -o yaml` with Pods and Nodes)
+// holds each workload's running Pods and the Nodes they run on. Each Pod is joined to its
+// workload through its controller (a StatefulSet, DaemonSet or ReplicaSet directly; a
+// Deployment through its ReplicaSet), and its `spec.nodeName` to the Node's
+// `kubernetes.io/hostname`, `topology.kubernetes.io/region` and `…/zone` labels. Where a
+// replica has a scheduled Pod, that is its placement, region and zone (actual placement,
+// not intent); replicas without one keep what the workload declares.
+// ---------------------------------------------------------------------------------------
+
+/// Where one instance of a workload is (or can be): placement, region and zone.
+#[derive(Debug, Clone)]
+struct Site {
+    placement: Placement,
+    region: Option<Located<String>>,
+    zone: Option<Located<String>>,
+}
+
+/// Running Pods by the workload that controls them, and Nodes by name.
+#[derive(Default)]
+struct Live<'a> {
+    /// (namespace, controller kind, controller name) → its scheduled Pods, in instance order.
+    pods: HashMap<(String, String, String), Vec<&'a Object>>,
+    nodes: HashMap<&'a str, &'a Object>,
+}
+
+impl<'a> Live<'a> {
+    fn index(objects: &'a [Object], default_ns: &str) -> Self {
+        let ns_of = |o: &Object| {
+            o.typed
+                .meta()
+                .namespace
+                .clone()
+                .unwrap_or_else(|| default_ns.to_owned())
+        };
+        let mut live = Live::default();
+        let mut replica_sets: HashMap<(String, &str), &Object> = HashMap::new();
+        for o in objects {
+            match &o.typed {
+                Typed::Node(_) => {
+                    live.nodes.insert(o.name(), o);
+                }
+                Typed::ReplicaSet(_) => {
+                    replica_sets.insert((ns_of(o), o.name()), o);
+                }
+                _ => {}
+            }
+        }
+        for o in objects {
+            let Typed::Pod(p) = &o.typed else { continue };
+            let scheduled = p.spec.as_ref().is_some_and(|s| s.node_name.is_some());
+            let finished = p.status.as_ref().and_then(|s| s.phase.as_deref());
+            if !scheduled
+                || matches!(finished, Some("Succeeded" | "Failed"))
+                || o.typed.meta().deletion_timestamp.is_some()
+            {
+                continue;
+            }
+            let ns = ns_of(o);
+            let Some(owner) = controller(o.typed.meta()) else {
+                continue;
+            };
+            // A Deployment's Pods belong to it through its ReplicaSet.
+            if owner.kind == "ReplicaSet"
+                && let Some(rs) = replica_sets.get(&(ns.clone(), owner.name.as_str()))
+                && let Some(d) = controller(rs.typed.meta()).filter(|d| d.kind == "Deployment")
+            {
+                live.pods
+                    .entry((ns.clone(), d.kind.clone(), d.name.clone()))
+                    .or_default()
+                    .push(o);
+            }
+            live.pods
+                .entry((ns, owner.kind.clone(), owner.name.clone()))
+                .or_default()
+                .push(o);
+        }
+        for pods in live.pods.values_mut() {
+            // StatefulSet pods by ordinal (`web-10` after `web-9`), others by name.
+            pods.sort_by_cached_key(|p| {
+                let name = p.name();
+                let ordinal = name
+                    .rsplit_once('-')
+                    .and_then(|(_, n)| n.parse::<u64>().ok());
+                (ordinal.is_none(), ordinal, name.to_owned())
+            });
+        }
+        live
+    }
+
+    /// The scheduled Pods of the workload `kind`/`name` in `ns`.
+    fn running(&self, ns: &str, kind: &str, name: &str) -> &[&'a Object] {
+        self.pods
+            .get(&(ns.to_owned(), kind.to_owned(), name.to_owned()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Where a scheduled Pod runs: its node's hostname (located at the Pod's `nodeName`),
+    /// and the node's region and zone labels (located at the Node's labels).
+    fn site_of(&self, pod: &Object) -> Option<Site> {
+        let Typed::Pod(p) = &pod.typed else {
+            return None;
+        };
+        let node_name = p.spec.as_ref()?.node_name.as_deref()?;
+        let at = pod.at("/spec/nodeName").unwrap_or(pod.name_origin());
+        let node = self.nodes.get(node_name);
+        let label = |keys: &[&str]| {
+            let n = node?;
+            let labels = n.typed.meta().labels.as_ref()?;
+            keys.iter().find_map(|k| {
+                let v = labels.get(*k)?;
+                let origin = n
+                    .at(&format!("/metadata/labels/{}", escape(k)))
+                    .unwrap_or(n.name_origin());
+                Some(Located::new(v.clone(), origin))
+            })
+        };
+        let host = label(&[HOSTNAME]).map_or_else(|| node_name.to_owned(), |h| h.value);
+        Some(Site {
+            placement: Placement::Host(Located::new(host, at)),
+            region: label(REGION_KEYS),
+            zone: label(ZONE_KEYS),
+        })
+    }
+}
+
+/// The controller owner reference of an object.
+fn controller(
+    meta: &ObjectMeta,
+) -> Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference> {
+    meta.owner_references
+        .iter()
+        .flatten()
+        .find(|r| r.controller == Some(true))
+}
+
+impl Builder<'_> {
+    /// Where each instance of a workload is: the declared placement, region and zone, with
+    /// the actual node, region and zone of each instance that has a scheduled Pod.
+    fn sites(&self, w: &Workload<'_>) -> Vec<Site> {
+        let region = region_of(w, REGION_KEYS, true);
+        let zone = region_of(w, ZONE_KEYS, false);
+        let mut sites: Vec<Site> = placement_of(w)
+            .into_iter()
+            .map(|placement| Site {
+                placement,
+                region: region.clone(),
+                zone: zone.clone(),
+            })
+            .collect();
+        let pods: Vec<&Object> = if matches!(w.obj.typed, Typed::Pod(_)) {
+            vec![w.obj]
+        } else {
+            self.live
+                .running(&w.namespace, &w.obj.kind, w.name())
+                .to_vec()
+        };
+        for (site, pod) in sites.iter_mut().zip(pods) {
+            let Some(actual) = self.live.site_of(pod) else {
+                continue;
+            };
+            site.placement = actual.placement;
+            // A node without topology labels leaves the declared region (e.g. the
+            // `stakelint.io/region` label of an on-premises workload).
+            site.region = actual.region.or(site.region.take());
+            site.zone = actual.zone.or(site.zone.take());
+        }
+        sites
+    }
 }

@@ -1,0 +1,7 @@
+//! `kubectl-stakelint`: stakelint as a kubectl plugin (`kubectl stakelint …` is
+//! `stakelint cluster …`).
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    stakelint::cli::kubectl_main()
+}

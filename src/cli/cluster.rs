@@ -1,0 +1,188 @@
+//! `stakelint cluster` and `kubectl stakelint`: kubectl-style flags for the live-cluster
+//! source, and the same report flags as `lint`.
+
+use super::{
+    Color, Destination, FailOn, LintArgs, OutputSpec, OutputSpecParser, parse_date, plan_outputs,
+    report_run, request, usage_error, write,
+};
+use crate::app;
+use crate::source::cluster::{self, Options};
+use clap::{ArgAction, Parser};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The program name kubectl runs for `kubectl stakelint`.
+const PLUGIN_NAME: &str = "kubectl-stakelint";
+
+/// Lints what runs in a live cluster: read-only (get/list), through the kubeconfig.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-stakelint",
+    bin_name = "kubectl stakelint",
+    version,
+    about = "Lint what runs in a live cluster against the Ethereum validator guardrails (read-only: list only)",
+    long_about = None
+)]
+struct Plugin {
+    #[command(flatten)]
+    args: ClusterArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClusterArgs {
+    /// Kubeconfig file (default: KUBECONFIG, else ~/.kube/config, else the in-cluster
+    /// service account).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Namespace to read (default: the context's namespace, else `default`).
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+    /// Read every namespace.
+    #[arg(long, short = 'A')]
+    pub all_namespaces: bool,
+    /// Time allowed for each request to the API server: seconds, or a number with a unit
+    /// (500ms, 10s, 1m). An unreachable cluster fails within it (exit 2).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = cluster::parse_timeout)]
+    pub request_timeout: Duration,
+    /// Also read Secrets (only the public keys in them are kept; needs `list` on secrets).
+    #[arg(long)]
+    pub include_secrets: bool,
+    /// Write what was read to FILE as a multi-document YAML that `stakelint lint FILE`
+    /// reads back to the same findings (Secret values are withheld).
+    #[arg(long, value_name = "FILE")]
+    pub dump: Option<PathBuf>,
+    /// Output format, alone or as FORMAT=FILE; repeat for several outputs (as for `lint`).
+    #[arg(
+        long = "format",
+        value_name = "FORMAT[=FILE]",
+        value_parser = OutputSpecParser,
+        action = ArgAction::Append,
+        default_value = "human"
+    )]
+    pub formats: Vec<OutputSpec>,
+    /// Exit with 1 when a finding at or above this severity is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Configuration file (default: `.stakelint.yaml` in the current directory or a parent).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Client-share table to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub client_shares: Option<PathBuf>,
+    /// Write the report of the `--format` given without `=FILE` to this file.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only report findings of these environments (repeat, or separate with commas).
+    #[arg(long = "environment", value_name = "NAME", value_delimiter = ',')]
+    pub environments: Vec<String>,
+    /// Ignore annotation suppressions; only config waivers suppress.
+    #[arg(long)]
+    pub no_inline_suppressions: bool,
+    /// Judge expiry dates and data age as of this date (YYYY-MM-DD; default: today, UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub today: Option<jiff::civil::Date>,
+    /// Colour human output: auto (a terminal without NO_COLOR), always or never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Report only findings that are not in this baseline (an earlier JSON report).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every finding of this run as a baseline to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+impl ClusterArgs {
+    /// The report flags, as `lint` takes them.
+    fn lint_args(&self) -> LintArgs {
+        LintArgs {
+            paths: Vec::new(),
+            formats: self.formats.clone(),
+            fail_on: self.fail_on,
+            config: self.config.clone(),
+            client_shares: self.client_shares.clone(),
+            output: self.output.clone(),
+            environments: self.environments.clone(),
+            no_inline_suppressions: self.no_inline_suppressions,
+            today: self.today,
+            color: self.color,
+            namespace: None,
+            baseline: self.baseline.clone(),
+            write_baseline: self.write_baseline.clone(),
+        }
+    }
+
+    /// What to read, and how.
+    pub fn options(&self) -> Options {
+        Options {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespace: self.namespace.clone(),
+            all_namespaces: self.all_namespaces,
+            request_timeout: self.request_timeout,
+            include_secrets: self.include_secrets,
+        }
+    }
+}
+
+/// Whether this program was started under the plugin's name (a `kubectl-stakelint`
+/// symlink or copy of `stakelint`).
+pub(super) fn invoked_as_plugin() -> bool {
+    std::env::args_os()
+        .next()
+        .map(PathBuf::from)
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .is_some_and(|name| name == PLUGIN_NAME)
+}
+
+/// Entry point of `kubectl-stakelint` (`kubectl stakelint …`): `stakelint cluster …`.
+pub fn kubectl_main() -> ExitCode {
+    let plugin = Plugin::parse();
+    run(&plugin.args)
+}
+
+/// `stakelint cluster`: read the cluster, write `--dump`, lint, report.
+pub(super) fn run(args: &ClusterArgs) -> ExitCode {
+    let lint = args.lint_args();
+    let plan = match plan_outputs(
+        &lint.formats,
+        lint.output.as_deref(),
+        lint.write_baseline.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(e) => return usage_error(&e),
+    };
+    if let Some(d) = &args.dump {
+        let taken = plan
+            .iter()
+            .any(|(_, dest)| *dest == Destination::File(d.clone()))
+            || lint.write_baseline.as_ref() == Some(d);
+        if taken {
+            return usage_error(&format!(
+                "--dump `{}` is also the file of a report",
+                d.display()
+            ));
+        }
+    }
+    let snapshot = cluster::read(&args.options());
+    // The dump is written before linting: what was read is kept even if a report fails.
+    let dump_failed = args
+        .dump
+        .as_ref()
+        .is_some_and(|d| write(&snapshot.dump(), &Destination::File(d.clone())).is_err());
+    let a = app::analyze_with(&request(&lint), |loaded| {
+        snapshot.load_into(loaded);
+        loaded.finish();
+    });
+    let code = report_run(&lint, &plan, &a);
+    if dump_failed { ExitCode::from(2) } else { code }
+}
