@@ -1,4 +1,4 @@
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::format_collect)]
 //! Generates an operator of any size shaped like the fixtures, for benchmarks:
 //! `cargo run --release --example gen-fleet -- --keys N --environments E --out DIR`
 //!
