@@ -50,7 +50,11 @@ fn every_rule_has_fail_and_pass_fixtures() {
             let yaml = std::fs::read_dir(&dir)
                 .unwrap_or_else(|_| panic!("missing {}", dir.display()))
                 .filter_map(Result::ok)
-                .any(|e| e.path().extension().is_some_and(|x| x == "yaml" || x == "json"));
+                .any(|e| {
+                    e.path()
+                        .extension()
+                        .is_some_and(|x| x == "yaml" || x == "json")
+                });
             assert!(yaml, "{} has no YAML or JSON input", dir.display());
         }
     }

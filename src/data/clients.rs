@@ -111,13 +111,17 @@ fn basename(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
 }
 
-/// Classifies a container by image and by the words of its command and args. `words` are
-/// the non-flag words (programs and subcommands) in order.
-pub fn classify<'t>(image: Option<&str>, words: &[&str]) -> Option<&'t Entry>
-where
-    'static: 't,
-{
+/// Classifies a container by image and by the words of its command and args (`tokens`,
+/// flags included). Programs and subcommands decide first; for a shared image run without
+/// a subcommand (e.g. `sigp/lighthouse` with only flags), the flags decide: an engine-API
+/// flag makes it a beacon node, a beacon-node flag a validator client.
+pub fn classify(image: Option<&str>, tokens: &[&str]) -> Option<&'static Entry> {
     let t = table();
+    let words: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
     let repo = image.map(repository).unwrap_or_default();
     let image_hit = |e: &Entry| {
         e.images
@@ -125,18 +129,17 @@ where
             .any(|i| repo == *i || repo.ends_with(&format!("/{i}")))
     };
     let program_hit = |e: &Entry| {
-        words.iter().any(|w| {
-            let b = basename(w);
-            e.programs.iter().any(|p| p == b)
-        })
+        words
+            .iter()
+            .any(|w| e.programs.iter().any(|p| p == basename(w)))
     };
-    let candidates: Vec<&Entry> = t
+    let candidates: Vec<&'static Entry> = t
         .clients
         .iter()
         .filter(|e| image_hit(e) || program_hit(e))
         .collect();
     // A program named in the command beats the image (operators wrap clients in own images).
-    let by_program: Vec<&Entry> = candidates
+    let by_program: Vec<&'static Entry> = candidates
         .iter()
         .copied()
         .filter(|e| program_hit(e))
@@ -146,13 +149,26 @@ where
     } else {
         by_program
     };
-    let sub_hit = |e: &&Entry| {
+    let sub_hit = |e: &&'static Entry| {
         !e.subcommands.is_empty() && e.subcommands.iter().any(|s| words.contains(&s.as_str()))
+    };
+    let has_flag = |flags: &[String]| {
+        tokens.iter().any(|t| {
+            flags.iter().any(|f| {
+                *t == f.as_str()
+                    || t.strip_prefix(f.as_str())
+                        .is_some_and(|r| r.starts_with('='))
+            })
+        })
+    };
+    let flag_hit = |e: &&'static Entry| {
+        has_flag(&e.engine_flags) || (e.role == Role::Validator && has_flag(&e.beacon_flags))
     };
     pool.iter()
         .copied()
         .find(sub_hit)
         .or_else(|| pool.iter().copied().find(|e| e.subcommands.is_empty()))
+        .or_else(|| pool.iter().copied().find(flag_hit))
 }
 
 /// Whether an unrecognised container looks like Ethereum software.
@@ -225,6 +241,20 @@ mod tests {
         let own = classify(Some("registry.example/ops/el:1"), &["/usr/local/bin/geth"]).unwrap();
         assert_eq!(own.id, "geth");
         assert!(classify(Some("nginx:1.27"), &["nginx"]).is_none());
+        // a shared image with flags only: the engine flag makes it a beacon node
+        let flags = classify(
+            Some("sigp/lighthouse:v7"),
+            &["--execution-endpoint=http://el:8551"],
+        )
+        .unwrap();
+        assert_eq!(flags.role, Role::Consensus);
+        let vcf = classify(
+            Some("sigp/lighthouse:v7"),
+            &["--beacon-nodes=http://bn:5052"],
+        )
+        .unwrap();
+        assert_eq!(vcf.role, Role::Validator);
+        assert!(classify(Some("sigp/lighthouse:v7"), &["--help"]).is_none());
         assert!(looks_ethereum(Some("acme/beacon-proxy:1"), &[]));
         assert!(!looks_ethereum(Some("nginx:1.27"), &["nginx"]));
     }

@@ -61,11 +61,42 @@ pub fn load(paths: &[String]) -> Loaded {
     out
 }
 
-/// One file to read: its path as shown, the path to open, its command-line argument.
+/// One file to read: its path as shown, the path to open, its canonical path (for reading
+/// each key file once), its command-line argument.
 struct Pending {
     shown: String,
     open: Option<PathBuf>,
+    canonical: Option<PathBuf>,
     group: usize,
+}
+
+/// A file read, decoded, indexed and parsed (off the main thread), not yet in the database.
+type Prepared = Result<(SourceFile, Parsed), InputError>;
+
+/// Placeholder id of a file parsed before it has its place in the database.
+const UNPLACED: FileId = FileId(u32::MAX);
+
+/// Reads, decodes and parses one file; runs in parallel with the others.
+fn prepare(p: &Pending, stdin: Option<&[u8]>) -> Prepared {
+    let bytes = match &p.open {
+        Some(path) => std::fs::read(path).map_err(|e| {
+            InputError::file("io", &p.shown, format!("cannot read `{}`: {e}", p.shown))
+        })?,
+        None => stdin.unwrap_or_default().to_vec(),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) if !t.contains('\0') => t,
+        _ => {
+            return Err(InputError::file(
+                "encoding",
+                &p.shown,
+                format!("`{}` is not a UTF-8 text file", p.shown),
+            ));
+        }
+    };
+    let src = SourceFile::new(p.shown.clone(), text);
+    let parsed = parse(UNPLACED, &src);
+    Ok((src, parsed))
 }
 
 /// Reads every path into an existing [`Loaded`] (which may already hold config and data).
@@ -87,62 +118,174 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
             pending.push(Pending {
                 shown: "-".into(),
                 open: None,
+                canonical: None,
                 group,
             });
         } else if Path::new(p).is_dir() {
             out.walk(p, group, &mut pending);
         } else {
+            let canonical = Path::new(p).canonicalize().ok();
             pending.push(Pending {
                 shown: p.clone(),
                 open: Some(PathBuf::from(p)),
+                canonical,
                 group,
             });
         }
     }
-    // Read in parallel; order is kept.
-    let bytes: Vec<std::io::Result<Vec<u8>>> = pending
+    // Read and parse in parallel; hand the results to the sources in input order, so the
+    // outcome never depends on scheduling.
+    let prepared: Vec<Prepared> = pending
         .par_iter()
-        .map(|p| {
-            p.open
-                .as_ref()
-                .map_or_else(|| Ok(stdin.clone().unwrap_or_default()), std::fs::read)
-        })
-        .collect();
-    let mut ids = Vec::new();
-    for (p, b) in pending.iter().zip(bytes) {
-        match b {
-            Ok(bytes) => {
-                if let Some(id) = out.add_file(p.shown.clone(), bytes) {
-                    ids.push((id, p));
-                }
-            }
-            Err(e) => out.errors.push(InputError::file(
-                "io",
-                &p.shown,
-                format!("cannot read `{}`: {e}", p.shown),
-            )),
-        }
-    }
-    // Parse in parallel, then hand to the sources in input order.
-    let parsed: Vec<Parsed> = ids
-        .par_iter()
-        .map(|(id, _)| parse(*id, out.db.get(*id)))
+        .map(|p| prepare(p, stdin.as_deref()))
         .collect();
     let mut requests = Vec::new();
-    for ((id, p), parsed) in ids.iter().zip(parsed) {
-        let canonical = p.open.as_ref().and_then(|o| o.canonicalize().ok());
-        requests.extend(out.integrate(*id, Some(p.group), canonical, parsed));
+    for (p, result) in pending.iter().zip(prepared) {
+        out.files += 1;
+        match result {
+            Ok((src, parsed)) => {
+                let id = out.db.add(src);
+                requests.extend(out.integrate(
+                    id,
+                    Some(p.group),
+                    p.canonical.clone(),
+                    placed(parsed, id),
+                ));
+            }
+            Err(e) => out.errors.push(e),
+        }
     }
     out.resolve_from(requests);
     out.finish();
+}
+
+/// Gives a parse result made before its file had an id that id.
+fn placed(parsed: Parsed, id: FileId) -> Parsed {
+    let fix = |e: &mut InputError| {
+        if let Some(o) = e.origin.as_mut() {
+            o.file = id;
+        }
+    };
+    match parsed {
+        Parsed::Error(mut e) => {
+            fix(&mut e);
+            Parsed::Error(e)
+        }
+        Parsed::Yaml(mut y) => {
+            for d in &mut y.docs {
+                match d {
+                    Doc::Object(Ok(o)) => o.file = id,
+                    Doc::Object(Err(e)) => fix(e),
+                    Doc::Skipped(o) => o.file = id,
+                    Doc::Inventory { .. } => {}
+                }
+            }
+            Parsed::Yaml(y)
+        }
+        other => other,
+    }
 }
 
 /// What one file turned out to be.
 enum Parsed {
     Keys(KeyFile),
     KeyError(keyfiles::KeyError),
-    Yaml(Vec<Spanned<yaml::Node>>),
+    Yaml(YamlFile),
     Error(InputError),
+}
+
+/// A YAML stream sorted into its documents (off the main thread: Kubernetes objects are
+/// already typed).
+struct YamlFile {
+    docs: Vec<Doc>,
+    /// Byte ranges of Secret values, to mask.
+    masks: Vec<Span>,
+}
+
+/// One document of a YAML stream.
+enum Doc {
+    /// An inventory, read on the main thread (it adds to the model): its byte range.
+    Inventory { start: usize, limit: usize },
+    /// A Kubernetes object of a kind stakelint reads (or why it could not be typed).
+    Object(Result<k8s::Object, InputError>),
+    /// Neither: a note.
+    Skipped(Origin),
+}
+
+/// Sorts the documents of a stream and types its Kubernetes objects (`kind: List` items
+/// one by one). Other kinds are dropped here, before anything is built from them.
+fn sort_documents(id: FileId, text_len: usize, trees: Vec<Spanned<yaml::Node>>) -> YamlFile {
+    let starts: Vec<usize> = trees
+        .iter()
+        .map(|d| yaml::origin_of(id, 0, d).span.start as usize)
+        .collect();
+    let mut out = YamlFile {
+        docs: Vec::new(),
+        masks: Vec::new(),
+    };
+    for (i, doc) in trees.into_iter().enumerate() {
+        let limit = starts.get(i + 1).copied().unwrap_or(text_len);
+        if inventory::is_inventory(&doc.value) {
+            out.docs.push(Doc::Inventory {
+                start: starts[i],
+                limit,
+            });
+        } else if k8s::is_object(&doc.value) {
+            let tree = Arc::new(doc);
+            let extent = Span::new(starts[i], limit - starts[i]);
+            let is_list = tree.value.get("kind").and_then(|k| k.value.as_str()) == Some("List");
+            if !is_list {
+                typed(id, &tree, "", extent, &mut out);
+                continue;
+            }
+            let items: Vec<usize> = match tree.value.get("items").map(|n| &n.value) {
+                Some(yaml::Node::Seq(items)) => items
+                    .iter()
+                    .map(|n| yaml::origin_of(id, 0, n).span.start as usize)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (j, start) in items.iter().enumerate() {
+                let end = items.get(j + 1).copied().unwrap_or(extent.end());
+                typed(
+                    id,
+                    &tree,
+                    &format!("/items/{j}"),
+                    Span::new(*start, end.saturating_sub(*start)),
+                    &mut out,
+                );
+            }
+        } else {
+            out.docs.push(Doc::Skipped(yaml::origin_of(id, 0, &doc)));
+        }
+    }
+    out
+}
+
+/// Types one object; a Secret's values are masked whether or not it types.
+fn typed(
+    id: FileId,
+    tree: &Arc<Spanned<yaml::Node>>,
+    base: &str,
+    extent: Span,
+    out: &mut YamlFile,
+) {
+    let kind = yaml::Node::pointer(tree, &format!("{base}/kind")).and_then(|k| k.value.as_str());
+    if kind == Some("Secret") {
+        for field in ["/data", "/stringData"] {
+            if let Some(yaml::Node::Map(entries)) =
+                yaml::Node::pointer(tree, &format!("{base}{field}")).map(|n| &n.value)
+            {
+                out.masks
+                    .extend(entries.iter().map(|(_, v)| yaml::origin_of(id, 0, v).span));
+            }
+        }
+    }
+    match k8s::typed(id, tree, base, extent) {
+        Ok(Some(o)) => out.docs.push(Doc::Object(Ok(o))),
+        Ok(None) => {}
+        Err(e) => out.docs.push(Doc::Object(Err(e))),
+    }
 }
 
 fn parse(id: FileId, src: &SourceFile) -> Parsed {
@@ -152,13 +295,15 @@ fn parse(id: FileId, src: &SourceFile) -> Parsed {
         Err(e) => return Parsed::KeyError(e),
     }
     match yaml::parse_stream(id, src) {
-        Ok(d) => Parsed::Yaml(d),
+        Ok(d) => Parsed::Yaml(sort_documents(id, src.text.len(), d)),
         Err(e) => Parsed::Error(e),
     }
 }
 
 impl Loaded {
     fn walk(&mut self, dir: &str, group: usize, pending: &mut Vec<Pending>) {
+        // Symlinks are not followed, so a file's canonical path is the root's plus the rest.
+        let root = Path::new(dir).canonicalize().ok();
         let walker = walkdir::WalkDir::new(dir)
             .follow_links(false)
             .sort_by_file_name()
@@ -170,9 +315,13 @@ impl Loaded {
                     let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
                     if EXTENSIONS.contains(&ext) {
                         let shown = e.path().to_string_lossy().into_owned();
+                        let canonical = root
+                            .as_ref()
+                            .and_then(|r| Some(r.join(e.path().strip_prefix(dir).ok()?)));
                         pending.push(Pending {
                             shown,
                             open: Some(e.path().to_path_buf()),
+                            canonical,
                             group,
                         });
                     }
@@ -185,19 +334,6 @@ impl Loaded {
                     self.errors
                         .push(InputError::file("io", &path, format!("cannot read: {e}")));
                 }
-            }
-        }
-    }
-
-    /// Adds a file's text to the database; `None` (and an error) for non-text input.
-    fn add_file(&mut self, path: String, bytes: Vec<u8>) -> Option<FileId> {
-        self.files += 1;
-        match String::from_utf8(bytes) {
-            Ok(t) if !t.contains('\0') => Some(self.db.add(SourceFile::new(path, t))),
-            _ => {
-                let msg = format!("`{path}` is not a UTF-8 text file");
-                self.errors.push(InputError::file("encoding", &path, msg));
-                None
             }
         }
     }
@@ -252,94 +388,31 @@ impl Loaded {
         }
     }
 
-    fn documents(
-        &mut self,
-        id: FileId,
-        docs: Vec<Spanned<yaml::Node>>,
-    ) -> Vec<(FileId, inventory::FromRequest)> {
+    fn documents(&mut self, id: FileId, y: YamlFile) -> Vec<(FileId, inventory::FromRequest)> {
+        for m in y.masks {
+            self.db.mask(id, m);
+        }
         let src = self.db.get(id);
-        let starts: Vec<usize> = docs
-            .iter()
-            .map(|d| yaml::origin_of(id, 0, d).span.start as usize)
-            .collect();
-        let mut objects = Vec::new();
         let mut requests = Vec::new();
-        for (i, doc) in docs.into_iter().enumerate() {
-            let limit = starts.get(i + 1).copied().unwrap_or(src.text.len());
-            if inventory::is_inventory(&doc.value) {
-                let text = yaml::document_text(&src.text, starts[i], limit);
-                match inventory::read(id, src, starts[i], text, &mut self.model) {
-                    Ok(r) => requests.extend(r.into_iter().map(|r| (id, r))),
-                    Err(errs) => self.errors.extend(errs),
+        for doc in y.docs {
+            match doc {
+                Doc::Inventory { start, limit } => {
+                    let text = yaml::document_text(&src.text, start, limit);
+                    match inventory::read(id, src, start, text, &mut self.model) {
+                        Ok(r) => requests.extend(r.into_iter().map(|r| (id, r))),
+                        Err(errs) => self.errors.extend(errs),
+                    }
                 }
-            } else if k8s::is_object(&doc.value) {
-                objects.push((Arc::new(doc), Span::new(starts[i], limit - starts[i])));
-            } else {
-                let at = yaml::origin_of(id, 0, &doc);
-                self.notes.push(InputError::at(
+                Doc::Object(Ok(o)) => self.objects.push(o),
+                Doc::Object(Err(e)) => self.errors.push(e),
+                Doc::Skipped(at) => self.notes.push(InputError::at(
                     "skipped",
                     at,
                     "skipped: neither a Kubernetes object, a stakelint Inventory nor a key file",
-                ));
+                )),
             }
-        }
-        for (tree, extent) in objects {
-            self.add_object(id, &tree, extent);
         }
         requests
-    }
-
-    /// Adds a Kubernetes object, or each item of a `kind: List`.
-    fn add_object(&mut self, id: FileId, tree: &Arc<Spanned<yaml::Node>>, extent: Span) {
-        let is_list = tree.value.get("kind").and_then(|k| k.value.as_str()) == Some("List");
-        if !is_list {
-            self.push_typed(id, tree, "", extent);
-            return;
-        }
-        let items: Vec<usize> = match tree.value.get("items").map(|n| &n.value) {
-            Some(yaml::Node::Seq(items)) => items
-                .iter()
-                .map(|n| yaml::origin_of(id, 0, n).span.start as usize)
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (i, start) in items.iter().enumerate() {
-            let end = items.get(i + 1).copied().unwrap_or(extent.end());
-            self.push_typed(
-                id,
-                tree,
-                &format!("/items/{i}"),
-                Span::new(*start, end.saturating_sub(*start)),
-            );
-        }
-    }
-
-    fn push_typed(
-        &mut self,
-        id: FileId,
-        tree: &Arc<Spanned<yaml::Node>>,
-        base: &str,
-        extent: Span,
-    ) {
-        // Secret values are secret whether or not they parse: mask them first.
-        let kind =
-            yaml::Node::pointer(tree, &format!("{base}/kind")).and_then(|k| k.value.as_str());
-        if kind == Some("Secret") {
-            for field in ["/data", "/stringData"] {
-                if let Some(yaml::Node::Map(entries)) =
-                    yaml::Node::pointer(tree, &format!("{base}{field}")).map(|n| &n.value)
-                {
-                    for (_, v) in entries {
-                        self.db.mask(id, yaml::origin_of(id, 0, v).span);
-                    }
-                }
-            }
-        }
-        match k8s::typed(id, tree, base, extent) {
-            Ok(Some(o)) => self.objects.push(o),
-            Ok(None) => {}
-            Err(e) => self.errors.push(e),
-        }
     }
 
     /// A web3signer `file-keystore` config names its keystore: read that file's public key so
@@ -415,53 +488,48 @@ impl Loaded {
             );
             return Vec::new();
         }
-        let mut paths = Vec::new();
+        let mut pending = Vec::new();
         if target.is_dir() {
-            let mut pending = Vec::new();
             self.walk(&target.to_string_lossy(), 0, &mut pending);
-            paths.extend(pending.into_iter().filter_map(|p| p.open));
         } else {
-            paths.push(target.to_path_buf());
+            let shown = target.to_string_lossy().into_owned();
+            pending.push(Pending {
+                shown,
+                open: Some(target.to_path_buf()),
+                canonical: target.canonicalize().ok(),
+                group: 0,
+            });
         }
-        let fresh: Vec<PathBuf> = paths
+        // Files already read (from the command line) are reused; the rest are read now,
+        // in parallel, as key files only.
+        let fresh: Vec<&Pending> = pending
             .iter()
             .filter(|p| {
-                p.canonicalize()
-                    .ok()
-                    .is_none_or(|c| !self.key_index.contains_key(&c))
-            })
-            .cloned()
-            .collect();
-        let read: Vec<(PathBuf, std::io::Result<Vec<u8>>)> = fresh
-            .into_par_iter()
-            .map(|p| {
-                let b = std::fs::read(&p);
-                (p, b)
+                p.canonical
+                    .as_ref()
+                    .is_none_or(|c| !self.key_index.contains_key(c))
             })
             .collect();
-        for (p, b) in read {
-            let shown = p.to_string_lossy().into_owned();
-            match b {
-                Ok(bytes) => {
-                    if let Some(id) = self.add_file(shown, bytes) {
-                        let parsed = match keyfiles::parse(&self.db.get(id).text) {
-                            Ok(Some(k)) => Parsed::Keys(k),
-                            Ok(None) => continue,
-                            Err(e) => Parsed::KeyError(e),
-                        };
-                        self.integrate(id, None, p.canonicalize().ok(), parsed);
-                    }
+        let prepared: Vec<Prepared> = fresh.par_iter().map(|p| prepare(p, None)).collect();
+        for (p, result) in fresh.iter().zip(prepared) {
+            self.files += 1;
+            match result {
+                Ok((src, Parsed::Keys(k))) => {
+                    let id = self.db.add(src);
+                    self.integrate(id, None, p.canonical.clone(), Parsed::Keys(k));
                 }
-                Err(e) => self.errors.push(InputError::file(
-                    "io",
-                    &shown,
-                    format!("cannot read `{shown}`: {e}"),
-                )),
+                Ok((src, Parsed::KeyError(e))) => {
+                    let id = self.db.add(src);
+                    self.integrate(id, None, None, Parsed::KeyError(e));
+                }
+                // not a key file: nothing to hold
+                Ok(_) => {}
+                Err(e) => self.errors.push(e),
             }
         }
-        paths
+        pending
             .iter()
-            .filter_map(|p| self.key_index.get(&p.canonicalize().ok()?).copied())
+            .filter_map(|p| self.key_index.get(p.canonical.as_ref()?).copied())
             .collect()
     }
 

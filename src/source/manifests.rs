@@ -116,8 +116,14 @@ pub fn build(objects: &[Object], db: &SourceDb, namespace: &str) -> (Model, Vec<
         errors: Vec::new(),
         claimed: HashSet::new(),
         live: Live::index(objects, namespace),
+        index: Index::new(objects, namespace),
+        envs: HashMap::new(),
+        by_ns: HashMap::new(),
     };
     let workloads = b.workloads();
+    for (i, w) in workloads.iter().enumerate() {
+        b.by_ns.entry(w.namespace.clone()).or_default().push(i);
+    }
     for w in &workloads {
         b.workload(w, &workloads);
     }
@@ -136,6 +142,60 @@ struct Builder<'a> {
     claimed: HashSet<(String, String)>,
     /// Running Pods and Nodes in the input (a live cluster): actual placement.
     live: Live<'a>,
+    /// Objects by kind, namespace and name (no linear scans: linear in the input).
+    index: Index,
+    /// Environment name → position in `model.environments`.
+    envs: HashMap<String, usize>,
+    /// Namespace → positions of its workloads (for Service selectors).
+    by_ns: HashMap<String, Vec<usize>>,
+}
+
+/// Lookups over the input objects, built once.
+struct Index {
+    /// (kind, namespace, name) → object position.
+    by_name: HashMap<(String, String, String), usize>,
+    /// (namespace, target kind, target name) → HPA positions.
+    hpas: HashMap<(String, String, String), Vec<usize>>,
+}
+
+impl Index {
+    fn new(objects: &[Object], default_ns: &str) -> Self {
+        let ns = |o: &Object| {
+            o.typed
+                .meta()
+                .namespace
+                .clone()
+                .unwrap_or_else(|| default_ns.to_owned())
+        };
+        let mut by_name = HashMap::new();
+        let mut hpas: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
+        for (i, o) in objects.iter().enumerate() {
+            by_name
+                .entry((o.kind.clone(), ns(o), o.name().to_owned()))
+                .or_insert(i);
+            if let Typed::Hpa(h) = &o.typed
+                && let Some(spec) = &h.spec
+            {
+                let t = &spec.scale_target_ref;
+                hpas.entry((ns(o), t.kind.clone(), t.name.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Self { by_name, hpas }
+    }
+
+    fn get<'o>(
+        &self,
+        objects: &'o [Object],
+        kind: &str,
+        ns: &str,
+        name: &str,
+    ) -> Option<&'o Object> {
+        self.by_name
+            .get(&(kind.to_owned(), ns.to_owned(), name.to_owned()))
+            .map(|&i| &objects[i])
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -228,11 +288,7 @@ impl<'a> Builder<'a> {
                 .map(|(i, c)| {
                     let ptr = format!("{pod_ptr}/containers/{i}");
                     let tokens = self.tokens(o, &ptr, c);
-                    let words: Vec<&str> = tokens
-                        .iter()
-                        .map(|t| t.text.as_str())
-                        .filter(|t| !t.starts_with('-'))
-                        .collect();
+                    let words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
                     let entry = clients::classify(c.image.as_deref(), &words);
                     Classified {
                         container: c,
@@ -361,7 +417,16 @@ impl<'a> Builder<'a> {
         {
             return;
         }
-        let env = self.model.environment_mut(&env_name, env_origin);
+        let at = if let Some(&i) = self.envs.get(&env_name) {
+            i
+        } else {
+            let env = crate::model::Environment::new(Located::new(env_name.clone(), env_origin));
+            self.model.environments.push(env);
+            self.envs
+                .insert(env_name, self.model.environments.len() - 1);
+            self.model.environments.len() - 1
+        };
+        let env = &mut self.model.environments[at];
         env.pairs.extend(pairs);
         env.validator_clients.extend(vcs);
         env.signers.extend(signers);
@@ -396,8 +461,16 @@ impl<'a> Builder<'a> {
             .find(|x| x.entry.is_some_and(|e| e.role == Role::Execution));
         let execution = match (same_pod, &endpoint) {
             (Some(el), _) => el.entry.map(|e| client_ref(w, el, e)),
-            (None, Some(url)) => resolve(self.objects, all, w, &url.value, Role::Execution)
-                .and_then(|(t, el)| el.entry.map(|e| client_ref(t, el, e))),
+            (None, Some(url)) => resolve(
+                self.objects,
+                &self.index,
+                &self.by_ns,
+                all,
+                w,
+                &url.value,
+                Role::Execution,
+            )
+            .and_then(|(t, el)| el.entry.map(|e| client_ref(t, el, e))),
             (None, None) => None,
         };
         let name = w.name().to_owned();
@@ -444,7 +517,15 @@ impl<'a> Builder<'a> {
             slashing = bool_flag(&c.tokens, &entry.slashing_flags);
         }
         let signer = flag(&c.tokens, &entry.signer_flags).map(|url| {
-            match resolve(self.objects, all, w, &url.value, Role::Signer) {
+            match resolve(
+                self.objects,
+                &self.index,
+                &self.by_ns,
+                all,
+                w,
+                &url.value,
+                Role::Signer,
+            ) {
                 Some((t, _)) => Located::new(t.name().to_owned(), url.origin),
                 None => url,
             }
@@ -506,17 +587,14 @@ impl<'a> Builder<'a> {
             )),
             _ => {}
         }
-        for o in self.objects {
-            let Typed::Hpa(h) = &o.typed else { continue };
-            let Some(spec) = &h.spec else { continue };
-            let t = &spec.scale_target_ref;
-            if t.kind == w.obj.kind && t.name == w.name() && self.ns_of(o) == w.namespace {
-                let origin = o.at("/spec/scaleTargetRef/name").unwrap_or(o.name_origin());
-                out.push(Located::new(
-                    format!("HorizontalPodAutoscaler `{}` scales it", o.name()),
-                    origin,
-                ));
-            }
+        let key = (w.namespace.clone(), w.obj.kind.clone(), w.name().to_owned());
+        for &i in self.index.hpas.get(&key).into_iter().flatten() {
+            let o = &self.objects[i];
+            let origin = o.at("/spec/scaleTargetRef/name").unwrap_or(o.name_origin());
+            out.push(Located::new(
+                format!("HorizontalPodAutoscaler `{}` scales it", o.name()),
+                origin,
+            ));
         }
         out
     }
@@ -621,11 +699,7 @@ impl<'a> Builder<'a> {
     /// active keys, disabled keys, opaque keys, and errors (which never quote the content).
     fn key_files(&self, kind: &str, ns: &str, name: &str) -> SecretKeys {
         let mut out = SecretKeys::default();
-        let Some(o) = self
-            .objects
-            .iter()
-            .find(|o| o.kind == kind && o.name() == name && self.ns_of(o) == ns)
-        else {
+        let Some(o) = self.index.get(self.objects, kind, ns, name) else {
             return out;
         };
         let mut files: Vec<(String, String, &str)> = Vec::new();
@@ -823,6 +897,8 @@ fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String
 /// headless `pod-0.svc[.ns…]`) and the workloads its selector matches.
 fn resolve<'w, 'o>(
     objects: &[Object],
+    index: &Index,
+    by_ns: &HashMap<String, Vec<usize>>,
     all: &'w [Workload<'o>],
     from: &'w Workload<'o>,
     url: &str,
@@ -851,25 +927,26 @@ fn resolve<'w, 'o>(
         (labels.get(1).copied().unwrap_or(""), ns_at(2)),
     ];
     for (svc, ns) in candidates {
-        for o in objects {
-            let Typed::Service(s) = &o.typed else {
-                continue;
-            };
-            if o.name() != svc || o.typed.meta().namespace.as_deref().is_some_and(|n| n != ns) {
-                continue;
-            }
-            let selector = s
-                .spec
-                .as_ref()
-                .and_then(|sp| sp.selector.clone())
-                .unwrap_or_default();
-            if let Some(hit) = all
-                .iter()
-                .filter(|w| w.namespace == ns && selects(&selector, &w.pod_labels()))
-                .find_map(with_role)
-            {
-                return Some(hit);
-            }
+        let Some(o) = index.get(objects, "Service", ns, svc) else {
+            continue;
+        };
+        let Typed::Service(s) = &o.typed else {
+            continue;
+        };
+        let selector = s
+            .spec
+            .as_ref()
+            .and_then(|sp| sp.selector.clone())
+            .unwrap_or_default();
+        let hit = by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &all[i])
+            .filter(|w| selects(&selector, &w.pod_labels()))
+            .find_map(with_role);
+        if hit.is_some() {
+            return hit;
         }
     }
     // Some charts address a StatefulSet's pods directly by workload name.
