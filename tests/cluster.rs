@@ -75,6 +75,13 @@ impl Drop for Mock {
 /// may return fewer than asked): every list of more than 2 objects is paginated.
 const SERVER_PAGE: usize = 2;
 
+/// A server state shared by the connection threads: resources, faults, page size.
+type State = (
+    HashMap<&'static str, Served>,
+    HashMap<&'static str, Fault>,
+    usize,
+);
+
 impl Mock {
     /// Serves `resources` (plural → what) with `faults`; `silent` accepts connections and
     /// never answers. Stops when dropped, and by itself after 60 s.
@@ -83,12 +90,22 @@ impl Mock {
         faults: HashMap<&'static str, Fault>,
         silent: bool,
     ) -> Mock {
+        Self::start_paged(resources, faults, silent, SERVER_PAGE)
+    }
+
+    /// [`Mock::start`] with at most `page` objects per answer.
+    fn start_paged(
+        resources: HashMap<&'static str, Served>,
+        faults: HashMap<&'static str, Fault>,
+        silent: bool,
+        page: usize,
+    ) -> Mock {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let state = Arc::new((resources, faults));
+        let state: Arc<State> = Arc::new((resources, faults, page));
         let (log, halt) = (Arc::clone(&requests), Arc::clone(&stop));
         std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(60);
@@ -107,7 +124,7 @@ impl Mock {
                                 drop(stream);
                                 return;
                             }
-                            serve(stream, &state.0, &state.1, &log);
+                            serve(stream, &state, &log);
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -130,12 +147,8 @@ impl Mock {
     }
 }
 
-fn serve(
-    mut stream: TcpStream,
-    resources: &HashMap<&'static str, Served>,
-    faults: &HashMap<&'static str, Fault>,
-    log: &Mutex<Vec<String>>,
-) {
+fn serve(mut stream: TcpStream, state: &State, log: &Mutex<Vec<String>>) {
+    let (resources, faults, server_page) = (&state.0, &state.1, state.2);
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
@@ -198,7 +211,7 @@ fn serve(
                 .get("limit")
                 .and_then(|l| l.parse().ok())
                 .unwrap_or(usize::MAX)
-                .min(SERVER_PAGE);
+                .min(server_page);
             let from: usize = params
                 .get("continue")
                 .and_then(|c| c.parse().ok())
@@ -1297,4 +1310,81 @@ fn actual_placement_from_files_with_pods_and_nodes() {
         ]
     );
     assert!(rules_of(&a).contains(&"geo-area"), "{:?}", rules_of(&a));
+}
+
+/// Measures a cluster of about 2,000 objects (`cargo test --release --test cluster --
+/// --ignored --nocapture`): 200 validator setups of a 3-replica beacon StatefulSet, its
+/// pods, a Service and a ConfigMap, on 100 nodes.
+#[test]
+#[ignore = "a measurement, not a check"]
+#[allow(clippy::print_stdout)]
+fn measure_a_large_cluster() {
+    let mut r = cluster();
+    let nodes: Vec<Value> = (0..100)
+        .map(|i| {
+            node(
+                &format!("node-{i}"),
+                if i % 2 == 0 {
+                    "eu-central-1"
+                } else {
+                    "eu-west-1"
+                },
+                "a",
+            )
+        })
+        .collect();
+    let mut sts = Vec::new();
+    let mut pods = Vec::new();
+    let mut svcs = Vec::new();
+    let mut cms = Vec::new();
+    let spec = beacon_pod_spec();
+    for i in 0..200 {
+        let name = format!("beacon{i}");
+        sts.push(json!({"metadata": meta(&name, Some(NS)),
+            "spec": {"replicas": 3, "serviceName": name, "selector": {"matchLabels": {"app": name}},
+                "template": {"metadata": {"labels": {"app": name}}, "spec": spec}}}));
+        for j in 0..3 {
+            pods.push(pod(
+                &format!("{name}-{j}"),
+                "StatefulSet",
+                &name,
+                &format!("node-{}", (i + j * 7) % 100),
+                &spec,
+            ));
+        }
+        svcs.push(json!({"metadata": meta(&name, Some(NS)), "spec": {"selector": {"app": name}, "ports": [{"port": 5052}]}}));
+        cms.push(json!({"metadata": meta(&format!("{name}-config"), Some(NS)), "data": {"config.yaml": "network: hoodi\n"}}));
+    }
+    let n = nodes.len() + sts.len() + pods.len() + svcs.len() + cms.len();
+    for (k, items) in [
+        ("nodes", nodes),
+        ("statefulsets", sts),
+        ("pods", pods),
+        ("services", svcs),
+        ("configmaps", cms),
+    ] {
+        r.get_mut(k).unwrap().items = items;
+    }
+    let mock = Mock::start_paged(r, HashMap::new(), false, 500);
+    let dir = temp_dir("measure");
+    let opts = options(&kubeconfig(&dir, &mock.url()));
+    let t = Instant::now();
+    let snapshot = cluster::read(&opts);
+    let read = t.elapsed();
+    assert!(snapshot.errors.is_empty(), "{:?}", snapshot.errors);
+    let docs = snapshot.docs.len();
+    let bytes: usize = snapshot.docs.iter().map(|d| d.text.len()).sum();
+    let t = Instant::now();
+    let a = lint(snapshot);
+    let linted = t.elapsed();
+    println!(
+        "{docs} objects (~{n} generated), {} KiB of YAML: read+serialize {read:?}, model+rules {linted:?}, {} findings, {} pairs",
+        bytes / 1024,
+        a.findings.len(),
+        a.model
+            .environments
+            .iter()
+            .map(|e| e.pairs.len())
+            .sum::<usize>()
+    );
 }

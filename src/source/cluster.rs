@@ -351,11 +351,12 @@ async fn list_everything(
     opts: &Options,
 ) -> Vec<(Resource, Listed)> {
     let mut set = tokio::task::JoinSet::new();
+    let mut tasks = std::collections::HashMap::new();
     let t = opts.request_timeout;
     for (i, r) in RESOURCES.iter().enumerate() {
         let c = client.clone();
         let s = scope.clone();
-        match r.kind {
+        let task = match r.kind {
             "Node" => set.spawn(async move { (i, list::<Node>(Api::all(c), t, plain).await) }),
             "StatefulSet" => {
                 set.spawn(async move { (i, list(api::<StatefulSet>(c, &s), t, plain).await) })
@@ -385,15 +386,16 @@ async fn list_everything(
             }
             _ => continue,
         };
+        tasks.insert(task.id(), i);
     }
     let mut out: Vec<(usize, Listed)> = Vec::new();
-    while let Some(joined) = set.join_next().await {
+    while let Some(joined) = set.join_next_with_id().await {
         match joined {
-            Ok(r) => out.push(r),
+            Ok((_, r)) => out.push(r),
             // A task that panicked (it should not): its resource is reported as unread.
             Err(e) => {
-                if let Some(i) = (0..RESOURCES.len()).find(|i| out.iter().all(|(j, _)| j != i)) {
-                    out.push((i, Err(Failure::Other(format!("the reader stopped: {e}")))));
+                if let Some(i) = tasks.get(&e.id()) {
+                    out.push((*i, Err(Failure::Other(format!("the reader stopped: {e}")))));
                 }
             }
         }
