@@ -36,6 +36,11 @@ pub struct Analysis {
     /// Skipped documents (not errors).
     pub notes: Vec<InputError>,
     pub summary: Summary,
+    /// The configuration the run used (the compliance report states rule parameters and
+    /// rules turned off).
+    pub config: Config,
+    /// The data tables the rules read (the report states the client-share data's date).
+    pub data: RuleData,
 }
 
 /// Today's date in UTC.
@@ -93,6 +98,8 @@ pub fn analyze_with(req: &Request, read: impl FnOnce(&mut Loaded)) -> Analysis {
         errors: errors_out,
         notes,
         summary,
+        config,
+        data,
     }
 }
 

@@ -35,6 +35,14 @@ pub struct Cli {
 pub enum Command {
     /// Lint inventories (and, as they land, manifests and key files) against the guardrails.
     Lint(LintArgs),
+    /// Write the compliance self-attestation report for the DAO (Markdown, JSON, HTML),
+    /// optionally signed with the operator's Ethereum key (EIP-191).
+    Report(crate::attest::args::ReportArgs),
+    /// Verify a report: its signature, that its body matches its digest, and (with
+    /// --inputs) that the inputs reproduce it.
+    Verify(crate::attest::args::VerifyArgs),
+    /// Combine many operators' JSON reports into protocol-wide figures (for the DAO).
+    Aggregate(crate::attest::args::AggregateArgs),
     /// Lint what runs in a live cluster, read-only, through the kubeconfig (also `kubectl stakelint`).
     #[cfg(feature = "cluster")]
     Cluster(ClusterArgs),
@@ -253,6 +261,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Lint(args) => lint_cmd(&args),
+        Command::Report(args) => crate::attest::cmd::report(&args),
+        Command::Verify(args) => crate::attest::cmd::verify(&args),
+        Command::Aggregate(args) => crate::attest::cmd::aggregate(&args),
         #[cfg(feature = "cluster")]
         Command::Cluster(args) => cluster::run(&args),
         Command::Rules(args) => emit(&rules_text(args.format), None),

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod attest;
 pub mod baseline;
 pub mod cli;
 pub mod config;
