@@ -305,7 +305,7 @@ fn statuses_follow_findings_not_assessed_and_rules_turned_off() {
 /// Computed independently with Python's hashlib over the framing of README "Input digest":
 /// `sha256(b"stakelint-inputs/v1\n" + len(path).to_bytes(8) + path + len(data).to_bytes(8) + data)`.
 const OPERATOR_A_INPUT_DIGEST: &str =
-    "sha256:7155a885f290cdba7d16fd0bb4ba3f85c6a56bd972ed1b88b7fe4895d3dbd7b3";
+    "sha256:f31a7e15f4a8af90b9bafe44fdd4f1243e017c9691941a3799459889debfaa3c";
 
 #[test]
 fn the_input_digest_is_the_same_however_the_inputs_are_named() {
@@ -856,8 +856,14 @@ fn the_previous_report_gives_the_changes() {
         .find(|x| x["environment"] == "emea-1" && x["pair"] == "pair-c")
         .expect("pair-c");
     assert_eq!(changed["change"], "changed");
-    assert_eq!(changed["before"], "nimbus v25.6.0 + geth v1.15.11");
-    assert_eq!(changed["after"], "nimbus v25.6.0 + reth v1.4.8");
+    assert_eq!(changed["before"], "nimbus v25.11.0 + geth v1.16.7");
+    assert_eq!(changed["after"], "nimbus v25.11.0 + reth v1.9.1");
+    let upgraded = clients
+        .iter()
+        .find(|x| x["environment"] == "emea-1" && x["pair"] == "pair-a")
+        .expect("pair-a");
+    assert_eq!(upgraded["before"], "lighthouse v8.0.0 + nethermind 1.35.2");
+    assert_eq!(upgraded["after"], "lighthouse v8.0.1 + nethermind 1.35.2");
     assert!(
         clients.iter().any(|x| x["environment"] == "amers-1"
             && x["pair"] == "pair-c"
@@ -1252,4 +1258,116 @@ fn report_refuses_what_it_cannot_attest() {
     );
     let default_period = stakelint(&["report", A, "--today", "2026-02-03", "--format", "json"]);
     assert_eq!(default_period.json()["body"]["period"], "2026-Q1");
+}
+
+// ---------------------------------------------------------------------------------------
+// Robustness
+// ---------------------------------------------------------------------------------------
+
+/// Every leaf of a value, as a JSON pointer.
+fn leaves(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, x)| leaves(x, format!("{at}/{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| leaves(x, format!("{at}/{i}"), out)),
+        _ => out.push(at),
+    }
+}
+
+/// A report file is input to `verify`, `--previous` and `aggregate`: whatever a field
+/// holds, they answer (verified or not) and never panic.
+#[test]
+fn altered_report_files_never_panic() {
+    use stakelint::attest::{aggregate, diff, html, markdown, verify};
+    let dir = TempDir::new("fuzz");
+    let (_, doc) = signed_a(&dir);
+    let mut pointers = Vec::new();
+    leaves(&doc, String::new(), &mut pointers);
+    assert!(pointers.len() > 100, "{}", pointers.len());
+    let odd = [
+        Value::from("ü€\u{0}`|<script>\n0x"),
+        Value::from(u64::MAX),
+        Value::from(-1),
+        Value::from(1.5),
+        Value::Null,
+        serde_json::json!({"x": [1]}),
+    ];
+    let mut inputs = Vec::new();
+    for (i, p) in pointers.iter().enumerate() {
+        let mut v = doc.clone();
+        let leaf = v.pointer_mut(p).expect("leaf");
+        let new = &odd[i % odd.len()];
+        *leaf = if leaf == new {
+            odd[(i + 1) % odd.len()].clone()
+        } else {
+            new.clone()
+        };
+        let text = v.to_string();
+        let outcome = verify::verify(&text, &verify::Options::default());
+        if let Ok(checked) = &outcome {
+            assert!(!checked.ok(), "{p} altered, still verified");
+            let r = &checked.report;
+            let _ = markdown::render(r);
+            let _ = html::render(r);
+            let _ = diff::changes(r, &r.body);
+            let _ = checked.render("x");
+        }
+        if i % 7 == 0 {
+            inputs.push(aggregate::Input {
+                name: format!("{i}.json"),
+                text: Ok(text),
+            });
+        }
+    }
+    let agg = aggregate::aggregate(&inputs, &aggregate::Options::default());
+    assert!(agg.reports.iter().all(|r| !r.verified));
+    let _ = stakelint::attest::aggregate_render::markdown(&agg);
+    let _ = stakelint::attest::aggregate_render::html_page(&agg);
+}
+
+#[test]
+fn reports_of_stdin_and_of_nothing() {
+    let inventory = std::fs::read(root().join(A).join("inventory.yaml")).expect("read");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stakelint"))
+        .current_dir(root())
+        .args(["report", "-", "--today", TODAY, "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &inventory).expect("write");
+    let out = child.wait_with_output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["body"]["inputs"]["files"][0]["path"], "-");
+    assert_eq!(doc["body"]["summary"]["status"], "compliant");
+    let empty = TempDir::new("empty");
+    let r = run_in(
+        &empty.0,
+        &[
+            "report",
+            ".",
+            "--operator",
+            "nobody",
+            "--today",
+            TODAY,
+            "--format",
+            "html",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("not assessed"),
+        "no environment: nothing assessed"
+    );
 }

@@ -405,8 +405,13 @@ fn protocol(counted: &[(&Report, bool)], failed_reports: Vec<String>) -> Protoco
     }
     Protocol {
         operators: reports.len() as u64,
-        environments: reports.iter().map(|r| r.body.summary.environments).sum(),
-        keys: reports.iter().map(|r| r.body.summary.keys).sum(),
+        // (figures come from files: saturate rather than overflow)
+        environments: reports
+            .iter()
+            .fold(0, |n, r| r.body.summary.environments.saturating_add(n)),
+        keys: reports
+            .iter()
+            .fold(0, |n, r| r.body.summary.keys.saturating_add(n)),
         clients: shares(&reports),
         areas: areas
             .into_iter()

@@ -228,7 +228,10 @@ fn charts(s: &mut String, b: &Body) {
                         value: c.pairs as f64,
                     })
                     .collect(),
-                note: count(counts.iter().map(|c| c.pairs).sum(), "pair"),
+                note: count(
+                    counts.iter().fold(0, |n, c| c.pairs.saturating_add(n)),
+                    "pair",
+                ),
                 alert: false,
             });
         }
@@ -307,7 +310,7 @@ fn charts(s: &mut String, b: &Body) {
     let regions: Vec<Row> = areas
         .into_iter()
         .map(|(area, segments)| Row {
-            note: count(segments.iter().map(|g| g.value as u64).sum(), "pair"),
+            note: count(segments.iter().map(|g| g.value).sum::<f64>() as u64, "pair"),
             label: area,
             segments,
             alert: false,

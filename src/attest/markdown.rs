@@ -245,8 +245,12 @@ fn key_list(keys: &[String]) -> String {
         .iter()
         .take(3)
         .map(|k| {
-            let short = if k.len() > 14 {
-                format!("{}…{}", &k[..10], &k[k.len() - 4..])
+            // (a previous report is input: count characters, never slice bytes)
+            let chars: Vec<char> = k.chars().collect();
+            let short = if chars.len() > 14 {
+                let head: String = chars[..10].iter().collect();
+                let tail: String = chars[chars.len() - 4..].iter().collect();
+                format!("{head}…{tail}")
             } else {
                 k.clone()
             };
