@@ -752,6 +752,18 @@ fn verify_with_inputs_finds_the_changed_file() {
     copy.write("extra.yaml", "kind: Nothing\n");
     let v = stakelint(&["verify", &path, "--inputs", &inputs]);
     assert!(v.stdout.contains("extra: `extra.yaml`"), "{}", v.stdout);
+    // a config found from the working directory is an input too, and verify says so
+    let elsewhere = TempDir::new("inputs-cwd");
+    elsewhere.write(".stakelint.yaml", "rules: {}\n");
+    let a = root().join(A).to_string_lossy().into_owned();
+    let v = run_in(&elsewhere.0, &["verify", &path, "--inputs", &a]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert!(
+        v.stdout
+            .contains("a configuration found from the current directory"),
+        "{}",
+        v.stdout
+    );
 }
 
 #[test]

@@ -371,9 +371,15 @@ fn file_differences(stated: &[doc::InputFile], actual: &[doc::InputFile]) -> Vec
             Some(_) => {}
         }
     }
-    for path in b.keys().filter(|p| !a.contains_key(*p)) {
+    for f in actual.iter().filter(|f| !a.contains_key(&f.path)) {
+        let hint = if f.role == "config" {
+            "; a configuration found from the current directory: run elsewhere, or pass the report's own with --config"
+        } else {
+            ""
+        };
         out.push(format!(
-            "extra: `{path}` (among these inputs, not in the report)"
+            "extra: `{}` (among these inputs, not in the report{hint})",
+            f.path
         ));
     }
     if out.is_empty() {
