@@ -1,258 +1,40 @@
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::format_collect)]
-//! Generates an operator of any size shaped like the fixtures, for benchmarks:
-//! `cargo run --release --example gen-fleet -- --keys N --environments E --out DIR`
-//!
-//! Per environment: three execution StatefulSets with headless Services, three consensus
-//! StatefulSets wired to them through the Services, a Lighthouse validator client, a
-//! web3signer Deployment, ConfigMaps, an HPA-free setup, and the environment's keys as
-//! EIP-2335 keystores in a key directory claimed by an inventory (`keys.from`), plus one
-//! keystore Secret per environment mounted by the validator client. Keys are real
-//! BLS12-381 public keys (blst, from deterministic throwaway secrets); the keystores' crypto
-//! sections are dummy values — nothing here can sign.
+#![allow(clippy::print_stderr)]
+//! Generates an operator of any size for benchmarks (see `stakelint::fleet`):
+//! `cargo run --release --example gen-fleet -- --keys N --environments E [--extra K] --out DIR`
 
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
-struct Args {
-    keys: usize,
-    environments: usize,
-    out: PathBuf,
-    /// Extra filler manifests per environment (ConfigMaps), to scale manifests independently.
-    extra: usize,
-}
-
-fn args() -> Args {
-    let mut a = Args {
-        keys: 1000,
-        environments: 1,
-        out: PathBuf::from("target/fleet"),
-        extra: 10,
-    };
-    let v: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i + 1 < v.len() {
-        match v[i].as_str() {
-            "--keys" => a.keys = v[i + 1].parse().unwrap_or(a.keys),
-            "--environments" => a.environments = v[i + 1].parse().unwrap_or(a.environments),
-            "--out" => a.out = PathBuf::from(&v[i + 1]),
-            "--extra" => a.extra = v[i + 1].parse().unwrap_or(a.extra),
-            _ => {}
-        }
-        i += 2;
-    }
-    a
-}
-
-fn pubkey(i: usize) -> String {
-    let mut ikm = [0u8; 32];
-    ikm[..8].copy_from_slice(&(i as u64).to_le_bytes());
-    ikm[8..16].copy_from_slice(b"stakelnt");
-    let sk = blst::min_pk::SecretKey::key_gen(&ikm, &[]).expect("32-byte ikm");
-    sk.sk_to_pk()
-        .compress()
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
-fn keystore(pk: &str, i: usize) -> String {
-    format!(
-        r#"{{"crypto": {{"kdf": {{"function": "pbkdf2", "params": {{"dklen": 32, "c": 262144, "prf": "hmac-sha256", "salt": "{i:064x}"}}, "message": ""}}, "checksum": {{"function": "sha256", "params": {{}}, "message": "{:064x}"}}, "cipher": {{"function": "aes-128-ctr", "params": {{"iv": "{i:032x}"}}, "message": "{:064x}"}}}}, "description": "", "pubkey": "{pk}", "path": "m/12381/3600/{i}/0/0", "uuid": "00000000-0000-4000-8000-{i:012}", "version": 4}}"#,
-        i * 7,
-        i * 13
-    )
-}
-
-fn b64(data: &[u8]) -> String {
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len() * 4 / 3 + 4);
-    for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            out.push(if k <= c.len() {
-                T[(n >> (18 - 6 * k) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
-/// Regions per area; environment `e` runs in area `e % 3`.
-const AREAS: [[&str; 3]; 3] = [
-    ["eu-central-1", "eu-west-1", "eu-north-1"],
-    ["us-east-1", "us-east-2", "us-west-2"],
-    ["ap-southeast-1", "ap-northeast-1", "ap-south-1"],
-];
-const PAIRS: [(&str, &str, &str, &str, &str); 3] = [
-    (
-        "lighthouse",
-        "sigp/lighthouse:v8.2.1",
-        "nethermind",
-        "nethermind/nethermind:1.37.0",
-        "--execution-endpoint",
-    ),
-    (
-        "teku",
-        "consensys/teku:26.7.1",
-        "besu",
-        "hyperledger/besu:26.2.0",
-        "--ee-endpoint",
-    ),
-    (
-        "nimbus",
-        "statusim/nimbus-eth2:multiarch-v26.7.0",
-        "geth",
-        "ethereum/client-go:v1.17.4",
-        "--el",
-    ),
-];
-
-fn sts(
-    name: &str,
-    ns: &str,
-    image: &str,
-    args: &[String],
-    host: &str,
-    region: &str,
-    extra_pod: &str,
-) -> String {
-    let args: String = args
-        .iter()
-        .map(|a| format!("\n            - \"{a}\""))
-        .collect();
-    format!(
-        "---\n# Source: fleet/templates/{name}.yaml\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n    app.kubernetes.io/name: {name}\n    app.kubernetes.io/managed-by: Helm\nspec:\n  replicas: 1\n  serviceName: {name}\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: {name}\n  template:\n    metadata:\n      labels:\n        app.kubernetes.io/name: {name}\n    spec:\n      nodeSelector:\n        kubernetes.io/hostname: {host}\n        topology.kubernetes.io/region: {region}{extra_pod}\n      containers:\n        - name: main\n          image: {image}\n          args:{args}\n          resources:\n            requests: {{cpu: \"2\", memory: 8Gi}}\n"
-    )
-}
-
-fn service(name: &str, ns: &str) -> String {
-    format!(
-        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  clusterIP: None\n  selector:\n    app.kubernetes.io/name: {name}\n  ports:\n    - {{name: engine, port: 8551}}\n    - {{name: rpc, port: 8545}}\n"
-    )
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).expect("mkdir");
-    }
-    std::fs::write(path, text).expect("write");
-}
+use std::path::PathBuf;
 
 fn main() {
-    let a = args();
-    let _ = std::fs::remove_dir_all(&a.out);
-    let per_env = a.keys.div_ceil(a.environments.max(1));
-    let mut inventory = String::from(
-        "apiVersion: stakelint.io/v1\nkind: Inventory\nmetadata: {name: fleet-operator}\nspec:\n  environments:\n",
-    );
-    let mut next_key = 0;
-    let (mut manifests, mut files) = (0usize, 0usize);
-    for e in 0..a.environments {
-        let ns = format!("env-{e:04}");
-        let regions = AREAS[e % 3];
-        let mut text = String::new();
-        for (p, (cl, cl_img, el, el_img, flag)) in PAIRS.iter().enumerate() {
-            let host = format!("{ns}-node-{p}");
-            let el_name = format!("{el}-{p}");
-            text += &sts(
-                &el_name,
-                &ns,
-                el_img,
-                &[
-                    "--authrpc.addr=0.0.0.0".into(),
-                    "--authrpc.jwtsecret=/jwt/jwt.hex".into(),
-                ],
-                &host,
-                regions[p],
-                "",
-            );
-            text += &service(&el_name, &ns);
-            let mut cl_args: Vec<String> = if *cl == "lighthouse" {
-                vec!["lighthouse".into(), "bn".into()]
-            } else {
-                Vec::new()
-            };
-            cl_args.extend([
-                format!("{flag}=http://{el_name}.{ns}.svc.cluster.local:8551"),
-                "--network=mainnet".into(),
-            ]);
-            text += &sts(
-                &format!("{cl}-{p}"),
-                &ns,
-                cl_img,
-                &cl_args,
-                &host,
-                regions[p],
-                "",
-            );
-            manifests += 3;
+    let mut spec = stakelint::fleet::Spec {
+        keys: 1000,
+        environments: 1,
+        extra: 10,
+    };
+    let mut out = PathBuf::from("target/fleet");
+    let v: Vec<String> = std::env::args().skip(1).collect();
+    for pair in v.chunks(2) {
+        let [flag, value] = pair else { break };
+        match flag.as_str() {
+            "--keys" => spec.keys = value.parse().unwrap_or(spec.keys),
+            "--environments" => spec.environments = value.parse().unwrap_or(spec.environments),
+            "--extra" => spec.extra = value.parse().unwrap_or(spec.extra),
+            "--out" => out = PathBuf::from(value),
+            other => eprintln!("ignoring unknown flag {other}"),
         }
-        // keys: most in a key directory (inventory keys.from), one keystore Secret mounted by the VC
-        let in_secret = per_env.min(5);
-        let mut secret = format!(
-            "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: vc-keystores\n  namespace: {ns}\ntype: Opaque\ndata:\n"
-        );
-        for k in 0..per_env.min(a.keys - next_key) {
-            let i = next_key;
-            next_key += 1;
-            let ks = keystore(&pubkey(i), i);
-            if k < in_secret {
-                let _ = writeln!(secret, "  keystore-{k}.json: {}", b64(ks.as_bytes()));
-            } else {
-                write(&a.out.join(format!("keys/{ns}/keystore-{i}.json")), &ks);
-                files += 1;
-            }
-        }
-        let vol =
-            "\n      volumes:\n        - name: keys\n          secret: {secretName: vc-keystores}";
-        text += &sts(
-            "lighthouse-vc",
-            &ns,
-            "sigp/lighthouse:v8.2.1",
-            &[
-                "lighthouse".into(),
-                "vc".into(),
-                format!("--beacon-nodes=http://lighthouse-0.{ns}:5052"),
-                "--enable-doppelganger-protection".into(),
-            ],
-            &format!("{ns}-node-0"),
-            regions[0],
-            vol,
-        )
-        .replace(
-            "          resources:",
-            "          volumeMounts: [{name: keys, mountPath: /keys}]\n          resources:",
-        );
-        text += &secret;
-        text += &format!(
-            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: mev-boost\n  namespace: {ns}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: mev-boost}}}}\n  template:\n    metadata: {{labels: {{app: mev-boost}}}}\n    spec:\n      containers:\n        - name: mev-boost\n          image: flashbots/mev-boost:1.12.0\n          args: [-mainnet, -relay-check, -relays=https://relay.example]\n"
-        );
-        manifests += 3;
-        for x in 0..a.extra {
-            text += &format!(
-                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-{x}\n  namespace: {ns}\ndata:\n  network: mainnet\n  log-level: info\n  note: \"filler {x}\"\n"
-            );
-            manifests += 1;
-        }
-        write(&a.out.join(format!("deploy/{ns}.yaml")), &text);
-        files += 1;
-        let _ = write!(
-            inventory,
-            "    - name: {ns}\n      validatorClients:\n        - name: vc-bare-metal\n          client: lighthouse\n          doppelganger: true\n          keys: {{from: ../keys/{ns}}}\n"
-        );
     }
-    write(&a.out.join("inventory/inventory.yaml"), &inventory);
-    files += 1;
-    eprintln!(
-        "{} keys, {} environments, {manifests} manifests, {files} files in {}",
-        a.keys,
-        a.environments,
-        a.out.display()
-    );
+    match stakelint::fleet::generate(&spec, &out) {
+        Ok(s) => eprintln!(
+            "{} keys, {} environments, {} manifests, {} files, {} bytes in {}",
+            spec.keys,
+            spec.environments,
+            s.manifests,
+            s.files,
+            s.bytes,
+            out.display()
+        ),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
 }

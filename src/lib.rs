@@ -16,6 +16,7 @@ pub mod config;
 pub mod data;
 pub mod diagnostic;
 pub mod finding;
+pub mod fleet;
 pub mod init;
 pub mod lint;
 pub mod model;

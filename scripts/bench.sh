@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Whole-process benchmark: wall time, throughput and peak memory of `stakelint lint` on
+# generated operators (stakelint::fleet) of 1k, 10k and 100k keys (1M with BENCH_1M=1),
+# a manifest-only fleet (resources/s), the parse-only floor on the same files, and checkov
+# on the same manifests when it is installed (pip install checkov).
+#
+#   scripts/bench.sh [OUTDIR]      # default: target/bench
+#
+# Each figure is the median of 3 warm runs (the first run warms the page cache).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-target/bench}
+mkdir -p "$out"
+cargo build --release --locked --quiet --bin stakelint --example gen-fleet --example parse-floor
+bin=target/release/stakelint
+gen=target/release/examples/gen-fleet
+floor=target/release/examples/parse-floor
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# run LABEL CMD... : prints "LABEL wall_s rss_kb" (median of 3 after a warm-up)
+run() {
+  local label=$1; shift
+  "$@" >/dev/null 2>&1 || true
+  local walls=() rss=()
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >/dev/null 2>&1 || true
+    read -r w m < "$out/time.txt"
+    walls+=("$w"); rss+=("$m")
+  done
+  local w m
+  w=$(printf '%s\n' "${walls[@]}" | median)
+  m=$(printf '%s\n' "${rss[@]}" | median)
+  echo "$label $w $m"
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB"
+printf '%-28s %9s %9s %12s %12s %10s %9s\n' "input" "wall s" "floor s" "keys/s" "objects/s" "peak MiB" "input MiB"
+sizes="1000 10000 100000"
+[ "${BENCH_1M:-0}" = 1 ] && sizes="$sizes 1000000"
+for keys in $sizes; do
+  envs=$(( (keys + 999) / 1000 ))
+  dir="$out/fleet-$keys"
+  [ -f "$dir/inventory/inventory.yaml" ] || "$gen" --keys "$keys" --environments "$envs" --extra 8 --out "$dir" 2>/dev/null
+  bytes=$(du -sb "$dir" | cut -f1)
+  objects=$(( envs * 20 ))
+  read -r _ wall rss < <(run lint "$bin" lint "$dir" --format json -o "$out/lint.json" --fail-on never)
+  read -r _ fwall _ < <(run floor "$floor" "$dir")
+  awk -v k="$keys" -v o="$objects" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
+    'BEGIN {printf "%-28s %9.2f %9.2f %12.0f %12.0f %10.0f %9.0f\n", k " keys, " o " manifests", w, f, k/w, o/w, r/1024, b/1048576}'
+done
+# manifest-only: 22,000 resources, no keys
+dir="$out/fleet-manifests"
+[ -f "$dir/inventory/inventory.yaml" ] || "$gen" --keys 0 --environments 1000 --extra 10 --out "$dir" 2>/dev/null
+n=$(grep -c '^kind:' "$dir"/deploy/*.yaml | awk -F: '{s+=$2} END {print s}')
+read -r _ wall rss < <(run lint "$bin" lint "$dir/deploy" --format json -o "$out/lint.json" --fail-on never)
+read -r _ fwall _ < <(run floor "$floor" "$dir/deploy")
+bytes=$(du -sb "$dir/deploy" | cut -f1)
+awk -v n="$n" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
+  'BEGIN {printf "%-28s %9.2f %9.2f %12s %12.0f %10.0f %9.0f\n", n " resources, no keys", w, f, "-", n/w, r/1024, b/1048576; printf "stakelint / parse-only floor: %.2fx\n", w/f}'
+if command -v checkov >/dev/null 2>&1; then
+  small="$out/fleet-checkov"; rm -rf "$small"; mkdir -p "$small"
+  cp "$dir"/deploy/env-00[0-9][0-9].yaml "$small"/   # 100 files, 2,200 resources
+  m=$(grep -c '^kind:' "$small"/*.yaml | awk -F: '{s+=$2} END {print s}')
+  read -r _ sw _ < <(run stakelint "$bin" lint "$small" --format json -o "$out/lint.json" --fail-on never)
+  /usr/bin/time -f "%e" -o "$out/time.txt" checkov -d "$small" --framework kubernetes --quiet --compact -o json >/dev/null 2>&1 || true
+  cw=$(cat "$out/time.txt")
+  awk -v m="$m" -v s="$sw" -v c="$cw" 'BEGIN {printf "checkov on %d resources: %.2f s; stakelint: %.2f s; ratio %.0fx\n", m, c, s, c/s}'
+fi
