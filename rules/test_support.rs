@@ -50,6 +50,37 @@ pub(crate) fn run(rule: &dyn Rule, yaml: &str) -> Vec<(String, usize, String)> {
     run_model(rule, &loaded, &data)
 }
 
+/// Runs `rule` on an inventory text with a `.stakelint.yaml` text.
+pub(crate) fn run_with_config(
+    rule: &dyn Rule,
+    yaml: &str,
+    config: &str,
+) -> Vec<(String, usize, String)> {
+    let mut loaded = Loaded::default();
+    let cid = loaded
+        .db
+        .add(SourceFile::new(".stakelint.yaml".into(), config));
+    let (cfg, errors) = crate::config::parse(cid, loaded.db.get(cid), std::path::Path::new("."));
+    assert!(errors.is_empty(), "config errors: {errors:?}");
+    let id = loaded.db.add(SourceFile::new("test.yaml".into(), yaml));
+    loaded.add_text(id);
+    assert!(
+        loaded.errors.is_empty(),
+        "input errors: {:?}",
+        loaded.errors
+    );
+    let data = rule_data(&mut loaded);
+    let mut cx = CheckCtx::new(rule.meta(), &data, None).with_config(&cfg);
+    rule.check(&loaded.model, &mut cx);
+    cx.into_findings()
+        .into_iter()
+        .map(|f| {
+            let line = f.primary.map_or(0, |o| loaded.db.position(o).1);
+            (f.rule.to_owned(), line, f.message)
+        })
+        .collect()
+}
+
 /// Runs `rule` on a loaded model.
 pub(crate) fn run_model(
     rule: &dyn Rule,

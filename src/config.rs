@@ -50,6 +50,10 @@ pub struct Config {
     /// Client-share override, resolved relative to the config file.
     pub client_shares: Option<PathBuf>,
     pub waivers: Vec<Suppression>,
+    /// The fee recipient every validator client must use (`fee-recipient`), lower-case.
+    pub expected_fee_recipient: Option<Located<String>>,
+    /// MEV relays mev-boost may use (`mev-relay-allowlist`); `None` when not configured.
+    pub relay_allowlist: Option<Vec<Located<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +65,8 @@ struct ConfigDoc {
     client_shares: Option<String>,
     #[serde(default)]
     waivers: Vec<IgnoreDoc>,
+    expected_fee_recipient: Option<Spanned<String>>,
+    relay_allowlist: Option<Vec<Spanned<String>>>,
 }
 
 /// Finds `.stakelint.yaml` in `start` or its parents.
@@ -131,7 +137,87 @@ pub fn parse(file: FileId, src: &SourceFile, dir: &Path) -> (Config, Vec<InputEr
             Err(e) => errors.push(e),
         }
     }
+    if let Some(a) = doc.expected_fee_recipient {
+        let origin = origin_of(file, 0, &a);
+        match parse_address(&a.value) {
+            Ok(addr) => cfg.expected_fee_recipient = Some(Located::new(addr, origin)),
+            Err(why) => errors.push(
+                InputError::at(
+                    "config",
+                    origin,
+                    format!("`expected_fee_recipient` is not an address: {why}"),
+                )
+                .help("write it as 0x followed by 40 hex digits, e.g. Lido's execution-layer rewards vault 0x388C818CA8B9251b393131C08a736A67ccB19297"),
+            ),
+        }
+    }
+    if let Some(list) = doc.relay_allowlist {
+        let mut relays = Vec::new();
+        for r in list {
+            let origin = origin_of(file, 0, &r);
+            match parse_relay(&r.value) {
+                Ok(_) => relays.push(Located::new(r.value.trim().to_owned(), origin)),
+                Err(why) => errors.push(
+                    InputError::at(
+                        "config",
+                        origin,
+                        format!("`{}` is not a relay URL: {why}", r.value),
+                    )
+                    .help(
+                        "write relays as mev-boost takes them: https://0x<relay public key>@<host>",
+                    ),
+                ),
+            }
+        }
+        cfg.relay_allowlist = Some(relays);
+    }
     (cfg, errors)
+}
+
+/// An execution-layer address (`0x` + 40 hex digits), lower-cased for comparison.
+pub fn parse_address(s: &str) -> Result<String, &'static str> {
+    let s = s.trim();
+    let hex = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .ok_or("it does not start with 0x")?;
+    if hex.len() != 40 {
+        return Err("it does not have 40 hex digits");
+    }
+    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err("it has a character that is not a hex digit");
+    }
+    Ok(format!("0x{}", hex.to_ascii_lowercase()))
+}
+
+/// A relay URL as mev-boost takes it: `http(s)://[0x<BLS public key>@]host[:port][/path]`.
+/// Returns the canonical form (`pubkey@host:port`, lower-case) used for comparison.
+pub fn parse_relay(s: &str) -> Result<String, &'static str> {
+    let s = s.trim();
+    let (scheme, rest) = s.split_once("://").ok_or("it has no scheme (https://)")?;
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return Err("its scheme is not http or https");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let (pubkey, host) = match authority.rsplit_once('@') {
+        Some((k, h)) => (Some(k), h),
+        None => (None, authority),
+    };
+    if host.is_empty() {
+        return Err("it has no host");
+    }
+    if let Some(k) = pubkey {
+        let hex = k.strip_prefix("0x").unwrap_or(k);
+        if hex.len() != 96 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err("its public key is not 0x followed by 96 hex digits");
+        }
+    }
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix(":443").unwrap_or(&host);
+    Ok(match pubkey {
+        Some(k) => format!("{}@{host}", k.to_ascii_lowercase()),
+        None => host.to_owned(),
+    })
 }
 
 fn waiver(file: FileId, w: IgnoreDoc) -> Result<Suppression, InputError> {

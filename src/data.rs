@@ -2,6 +2,7 @@
 //! `rules/data/` at build time, overridable and extensible from the command line and config.
 
 pub mod clients;
+pub mod versions;
 
 use crate::diagnostic::InputError;
 use crate::model::{Area, Environment, FileId, Layer, Located, Pair};

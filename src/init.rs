@@ -20,23 +20,24 @@ spec:
         - name: pair-a
           host: host-a              # physical or virtual host
           region: eu-central-1      # provider region code, or one mapped in .stakelint.yaml
-          consensus: {client: lighthouse, version: v7.0.1}
-          execution: {client: nethermind, version: 1.31.0}
+          consensus: {client: lighthouse, version: v8.0.1}
+          execution: {client: nethermind, version: 1.35.2}
         - name: pair-b
           host: host-b
           region: eu-west-1
-          consensus: {client: teku, version: 25.6.0}
-          execution: {client: besu, version: 25.6.0}
+          consensus: {client: teku, version: 25.11.1}
+          execution: {client: besu, version: 25.11.0}
         - name: pair-c
           host: host-c
           region: eu-north-1
-          consensus: {client: nimbus, version: v25.6.0}
-          execution: {client: geth, version: v1.15.11}
+          consensus: {client: nimbus, version: v25.11.1}
+          execution: {client: geth, version: v1.16.7}
       validatorClients:
         - name: vc-1
           client: lighthouse        # lighthouse, prysm, teku, nimbus, lodestar, grandine, vouch
           replicas: 1               # one process per set of keys, never more
           doppelganger: true
+          feeRecipient: "0x0000000000000000000000000000000000000000"   # yours; see expected_fee_recipient
           signer: w3s-1             # a remote signer of this environment; omit for local keys
           keys: {count: 100}        # or pubkeys: [0x…] (0x + 96 hex digits)
       signers:
@@ -121,7 +122,15 @@ pub fn config_text() -> String {
          #   - rule: geo-area\n\
          #     environment: prod-emea-1\n\
          #     reason: \"single-area by design, approved 2026-01\"\n\
-         #     expires: 2027-01-01\n",
+         #     expires: 2027-01-01\n\
+         \n\
+         # The fee recipient every validator client must use (`fee-recipient`); for Lido\n\
+         # node operators the mainnet execution-layer rewards vault:\n\
+         # expected_fee_recipient: \"0x388C818CA8B9251b393131C08a736A67ccB19297\"\n\
+         \n\
+         # The MEV relays mev-boost may use (`mev-relay-allowlist`), as mev-boost takes them:\n\
+         # relay_allowlist:\n\
+         #   - https://0x<relay public key>@<relay host>\n",
     );
     s
 }

@@ -54,7 +54,8 @@ pub fn check(
             continue;
         };
         let configured = config.rules.get(meta.id).and_then(|r| r.level).is_some();
-        let mut cx = CheckCtx::new(meta, data, config.rules.get(meta.id).map(|r| &r.params));
+        let mut cx = CheckCtx::new(meta, data, config.rules.get(meta.id).map(|r| &r.params))
+            .with_config(config);
         rule.check(model, &mut cx);
         for mut f in cx.into_findings() {
             if f.rule == meta.id {

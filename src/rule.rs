@@ -91,6 +91,7 @@ pub struct CheckCtx<'a> {
     pub data: &'a RuleData,
     meta: &'static RuleMeta,
     params: Option<&'a HashMap<String, f64>>,
+    config: Option<&'a crate::config::Config>,
     findings: Vec<Finding>,
 }
 
@@ -104,8 +105,21 @@ impl<'a> CheckCtx<'a> {
             data,
             meta,
             params,
+            config: None,
             findings: Vec::new(),
         }
+    }
+
+    /// Gives the rule the run's configuration (`expected_fee_recipient`, `relay_allowlist`).
+    #[must_use]
+    pub fn with_config(mut self, config: &'a crate::config::Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// The run's configuration, when the rule was given one.
+    pub fn config(&self) -> Option<&'a crate::config::Config> {
+        self.config
     }
 
     /// A parameter's configured value, or its default.

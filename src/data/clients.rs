@@ -51,6 +51,114 @@ pub struct Entry {
     pub slashing_flags: Vec<String>,
     #[serde(default)]
     pub validator_flags: Vec<String>,
+    /// The Engine API JWT secret file flag (EL and CL).
+    #[serde(default)]
+    pub jwt_flags: Vec<String>,
+    /// APIs that must not be reachable from outside the cluster.
+    #[serde(default)]
+    pub apis: Vec<Api>,
+    pub metrics: Option<Metrics>,
+    pub fee_recipient: Option<FeeRecipient>,
+    pub slashing_db: Option<SlashingDb>,
+    /// web3signer's slashing-protection database URL.
+    pub db_url: Option<Setting>,
+    /// MEV relay URLs (mev-boost).
+    pub relays: Option<Setting>,
+}
+
+/// A setting read from flags, configuration files or environment variables.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setting {
+    #[serde(default)]
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub config_keys: Vec<String>,
+    #[serde(default)]
+    pub env: Vec<String>,
+}
+
+/// One API a client serves (never to be exposed outside the cluster).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Api {
+    /// `engine`, `beacon`, `keymanager` or `signer`.
+    pub api: String,
+    /// Default port.
+    pub port: u16,
+    #[serde(default)]
+    pub port_flags: Vec<String>,
+    /// Empty: always on; else on only with one of these flags (or by default when
+    /// `enabled_by_default`).
+    #[serde(default)]
+    pub enable_flags: Vec<String>,
+    #[serde(default)]
+    pub enabled_by_default: bool,
+    /// Listen-address flags.
+    #[serde(default)]
+    pub addr_flags: Vec<String>,
+    #[serde(default)]
+    pub config_port_keys: Vec<String>,
+}
+
+impl Api {
+    /// What the API is called in messages.
+    pub fn title(&self) -> &'static str {
+        match self.api.as_str() {
+            "engine" => "engine API",
+            "beacon" => "beacon API",
+            "keymanager" => "keymanager API",
+            "signer" => "signer API",
+            _ => "API",
+        }
+    }
+}
+
+/// The metrics endpoint of a client.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    #[serde(default)]
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub off_flags: Vec<String>,
+    #[serde(default)]
+    pub config_keys: Vec<String>,
+    pub default: bool,
+}
+
+/// Where a validator client's fee recipient is set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeRecipient {
+    #[serde(default)]
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub config_keys: Vec<String>,
+    /// Flags naming proposer-config files with per-key fee recipients.
+    #[serde(default)]
+    pub proposer_config_flags: Vec<String>,
+}
+
+/// Where a local slashing-protection database lives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlashingDb {
+    /// In priority order: the database is in `<flag value>/<sub>`.
+    pub paths: Vec<DbPath>,
+    #[serde(default)]
+    pub config_keys: Vec<String>,
+    /// The client's default location (for messages).
+    pub default: String,
+}
+
+/// A flag whose directory holds the slashing-protection database (in `sub`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DbPath {
+    pub flag: String,
+    #[serde(default)]
+    pub sub: String,
 }
 
 /// The whole table.

@@ -7,6 +7,7 @@
 pub mod clients;
 mod keys;
 mod located;
+pub mod ops;
 
 pub use keys::{Holder, HolderKind, KeySet, PubKey};
 pub use located::{FileId, Located, Origin, Span};
@@ -91,6 +92,9 @@ pub struct Environment {
     pub unrecognised: Vec<Unrecognised>,
     /// A region for every pair that has none of its own (inventory `region` of an environment).
     pub region: Option<Located<String>>,
+    /// Facts for the second-wave rules (storage, exposure, JWT, fee recipients, versions,
+    /// metrics, relays).
+    pub ops: ops::Ops,
 }
 
 /// A container image of a recognised client or component.
@@ -122,6 +126,7 @@ impl Environment {
             images: Vec::new(),
             unrecognised: Vec::new(),
             region: None,
+            ops: ops::Ops::default(),
         }
     }
 
@@ -375,6 +380,7 @@ impl Model {
             }
             base.images.extend(env.images);
             base.unrecognised.extend(env.unrecognised);
+            base.ops.overlay(env.ops);
         }
         self.suppressions.extend(top.suppressions);
         self.unassigned_keys.extend(top.unassigned_keys);

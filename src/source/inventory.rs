@@ -5,6 +5,10 @@
 //! problem with its location.
 
 use crate::diagnostic::InputError;
+use crate::model::ops::{
+    Exposure, FeeRecipients, JwtEnd, JwtPair, JwtSource, MetricsState, Ops, Relays, SlashingStore,
+    Storage, StoreKind, Versioned,
+};
 use crate::model::{
     ClientRef, FileId, HolderKind, KeySet, Located, Model, Origin, Pair, Placement, PubKey, Scope,
     Signer, SignerKind, Suppression, SuppressionSource, ValidatorClient, clients,
@@ -61,6 +65,8 @@ struct EnvDoc {
     signers: Vec<SignerDoc>,
     #[serde(default)]
     ignore: Vec<IgnoreDoc>,
+    /// MEV relays this environment's mev-boost uses (`mev-relay-allowlist`).
+    relays: Option<Vec<S<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -72,13 +78,18 @@ struct NodeDoc {
     zone: Option<S<String>>,
     consensus: Option<ClientDoc>,
     execution: Option<ClientDoc>,
+    /// APIs of this pair reachable from outside (`engine-api`, `beacon-api`).
+    exposed: Option<Vec<S<String>>>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ClientDoc {
     client: S<String>,
     version: Option<S<String>>,
+    /// Where the Engine API JWT secret comes from (any identifier; CL and EL must match).
+    jwt_secret: Option<S<String>>,
+    metrics: Option<S<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +102,12 @@ struct VcDoc {
     slashing_protection: Option<S<bool>>,
     signer: Option<S<String>>,
     keys: Option<S<KeysDoc>>,
+    version: Option<S<String>>,
+    fee_recipient: Option<S<String>>,
+    metrics: Option<S<bool>>,
+    exposed: Option<Vec<S<String>>>,
+    /// `persistent` or `ephemeral`.
+    slashing_protection_storage: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +119,13 @@ struct SignerDoc {
     threshold: Option<S<u32>>,
     slashing_protection: Option<S<bool>>,
     keys: Option<S<KeysDoc>>,
+    version: Option<S<String>>,
+    metrics: Option<S<bool>>,
+    exposed: Option<Vec<S<String>>>,
+    /// `persistent` or `ephemeral` (Dirk's local slashing-protection store).
+    slashing_protection_storage: Option<S<String>>,
+    /// web3signer's slashing-protection database (JDBC URL), shared by every instance.
+    slashing_protection_db: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +181,7 @@ pub fn read(
         errors: Vec::new(),
         requests: Vec::new(),
         env: String::new(),
+        ops: Ops::default(),
     };
     let mut staged = Model::default();
     if doc.api_version.value != API_VERSION {
@@ -197,6 +222,8 @@ struct Cx {
     /// The environment being read.
     env: String,
     errors: Vec<InputError>,
+    /// Second-wave facts of the environment being read.
+    ops: Ops,
 }
 
 impl Cx {
@@ -299,14 +326,52 @@ impl Cx {
             );
             model.suppressions.extend(supp);
         }
+        for r in env.relays.into_iter().flatten() {
+            self.relay(r, &name);
+        }
         let target = model.environment_mut(&name.value, name.origin);
         target.pairs = pairs;
         target.validator_clients = vcs;
         target.signers = signers;
         target.region = region;
+        target.ops = std::mem::take(&mut self.ops);
     }
 
     fn pair(&mut self, n: NodeDoc) -> Pair {
+        let name = self.loc(n.name.clone());
+        self.exposed(n.exposed, &name, &["engine-api", "beacon-api"]);
+        let jwt = (
+            n.consensus
+                .as_ref()
+                .and_then(|c| c.jwt_secret.as_ref())
+                .map(|j| self.loc(j.clone())),
+            n.execution
+                .as_ref()
+                .and_then(|c| c.jwt_secret.as_ref())
+                .map(|j| self.loc(j.clone())),
+        );
+        if let (Some(cl), Some(el)) = jwt {
+            let end = |s: Located<String>, client: Option<&ClientDoc>| JwtEnd {
+                workload: name.value.clone(),
+                client: client
+                    .map(|c| c.client.value.to_ascii_lowercase())
+                    .unwrap_or_default(),
+                source: JwtSource::Known {
+                    id: s.value,
+                    flag: s.origin,
+                    from: None,
+                    digest: None,
+                },
+            };
+            self.ops.jwt.push(JwtPair {
+                pair: name.clone(),
+                consensus: end(cl, n.consensus.as_ref()),
+                execution: end(el, n.execution.as_ref()),
+            });
+        }
+        for c in n.consensus.iter().chain(n.execution.iter()) {
+            self.client_ops(&name, &c.client, c.version.as_ref(), c.metrics.as_ref());
+        }
         let consensus = n
             .consensus
             .map(|c| self.client_ref(c, clients::CONSENSUS, "consensus"));
@@ -335,6 +400,30 @@ impl Cx {
 
     fn validator_client(&mut self, v: VcDoc) -> ValidatorClient {
         let name = self.loc(v.name);
+        self.exposed(v.exposed, &name, &["keymanager-api"]);
+        if let Some(c) = &v.client {
+            self.client_ops(&name, c, v.version.as_ref(), v.metrics.as_ref());
+        }
+        if let Some(f) = &v.fee_recipient {
+            match crate::config::parse_address(&f.value) {
+                Ok(_) => self.ops.fee_recipients.push(FeeRecipients {
+                    holder: name.clone(),
+                    client: v
+                        .client
+                        .as_ref()
+                        .map(|c| c.value.to_ascii_lowercase())
+                        .unwrap_or_default(),
+                    default: Some(self.loc(f.clone())),
+                    per_key: Vec::new(),
+                }),
+                Err(why) => self.error(
+                    f,
+                    format!("`feeRecipient` is not an address: {why}"),
+                    "write it as 0x followed by 40 hex digits",
+                ),
+            }
+        }
+        self.store(v.slashing_protection_storage, &name, v.client.as_ref());
         let client = v
             .client
             .map(|c| self.client(&c, clients::VALIDATOR, "validator"));
@@ -367,6 +456,23 @@ impl Cx {
         let instances = s
             .instances
             .map_or_else(|| Located::new(1, name.origin), |i| self.loc(i));
+        let mut kind_id = s.kind.clone();
+        kind_id.value = kind_id.value.to_ascii_lowercase();
+        self.exposed(s.exposed, &name, &["signer-api"]);
+        self.client_ops(&name, &kind_id, s.version.as_ref(), s.metrics.as_ref());
+        self.store(s.slashing_protection_storage, &name, Some(&kind_id));
+        if let Some(url) = s.slashing_protection_db {
+            let at = self.origin(&url);
+            self.ops.stores.push(SlashingStore {
+                holder: name.clone(),
+                client: kind_id.value.clone(),
+                kind: StoreKind::Database {
+                    urls: vec![self.loc(url)],
+                    instances: instances.value,
+                    at,
+                },
+            });
+        }
         if let Some(t) = &s.threshold
             && (t.value == 0 || t.value > instances.value)
         {
@@ -384,6 +490,113 @@ impl Cx {
             keys: self.keys(s.keys, HolderKind::Signer, &name.value),
             name,
         })
+    }
+
+    /// Version and metrics of one client of an inventory element.
+    fn client_ops(
+        &mut self,
+        holder: &Located<String>,
+        client: &S<String>,
+        version: Option<&S<String>>,
+        metrics: Option<&S<bool>>,
+    ) {
+        let id = client.value.to_ascii_lowercase();
+        let at = self.origin(client);
+        if let Some(v) = version {
+            self.ops.versions.push(Versioned {
+                holder: holder.clone(),
+                client: id.clone(),
+                version: Some(self.loc(v.clone())),
+                at,
+            });
+        }
+        if let Some(m) = metrics {
+            let decided = self.origin(m);
+            self.ops.metrics.push(MetricsState {
+                holder: holder.clone(),
+                client: id,
+                enabled: m.value,
+                decided_at: Some(decided),
+                at: decided,
+            });
+        }
+    }
+
+    /// `exposed: [...]` of a node, validator client or signer.
+    fn exposed(&mut self, list: Option<Vec<S<String>>>, holder: &Located<String>, known: &[&str]) {
+        for e in list.into_iter().flatten() {
+            let v = e.value.trim().to_ascii_lowercase();
+            if !known.contains(&v.as_str()) {
+                self.error(
+                    &e,
+                    format!("unknown API `{}` in `exposed`", e.value),
+                    format!("expected one of: {}", known.join(", ")),
+                );
+                continue;
+            }
+            let api = v.replace("-api", " API");
+            self.ops.exposures.push(Exposure {
+                holder: holder.clone(),
+                client: String::new(),
+                api,
+                port: 0,
+                via: Located::new("the inventory".to_owned(), self.origin(&e)),
+                target: None,
+            });
+        }
+    }
+
+    /// `slashingProtectionStorage: persistent | ephemeral`.
+    fn store(
+        &mut self,
+        s: Option<S<String>>,
+        holder: &Located<String>,
+        client: Option<&S<String>>,
+    ) {
+        let Some(s) = s else { return };
+        let storage = match s.value.trim().to_ascii_lowercase().as_str() {
+            "persistent" => Storage::Persistent("declared persistent in the inventory".into()),
+            "ephemeral" => Storage::Ephemeral("the inventory declares it ephemeral".into()),
+            _ => {
+                let msg = format!("unknown storage `{}`", s.value);
+                self.error(&s, msg, "expected `persistent` or `ephemeral`");
+                return;
+            }
+        };
+        let at = self.origin(&s);
+        self.ops.stores.push(SlashingStore {
+            holder: holder.clone(),
+            client: client
+                .map(|c| c.value.to_ascii_lowercase())
+                .unwrap_or_default(),
+            kind: StoreKind::Local { storage, at },
+        });
+    }
+
+    /// An environment's `relays:` entry.
+    fn relay(&mut self, r: S<String>, env: &Located<String>) {
+        if let Err(why) = crate::config::parse_relay(&r.value) {
+            let msg = format!("`{}` is not a relay URL: {why}", r.value);
+            self.error(
+                &r,
+                msg,
+                "write relays as mev-boost takes them: https://0x<relay public key>@<host>",
+            );
+            return;
+        }
+        let relay = self.loc(r);
+        match self
+            .ops
+            .relays
+            .iter_mut()
+            .find(|x| x.holder.value == env.value)
+        {
+            Some(x) => x.relays.push(relay),
+            None => self.ops.relays.push(Relays {
+                holder: env.clone(),
+                relays: vec![relay],
+            }),
+        }
     }
 
     fn keys(&mut self, k: Option<S<KeysDoc>>, holder: HolderKind, holder_name: &str) -> KeySet {

@@ -18,6 +18,8 @@ use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+mod second_wave;
+
 const ENV_LABEL: &str = "stakelint.io/environment";
 const REGION_LABEL: &str = "stakelint.io/region";
 const PUBKEYS: &str = "stakelint.io/pubkeys";
@@ -368,6 +370,7 @@ impl<'a> Builder<'a> {
         let mut signers = Vec::new();
         let mut images = Vec::new();
         let mut unrecognised = Vec::new();
+        let mut ops = crate::model::ops::Ops::default();
         for c in &w.containers {
             let image = c.container.image.as_deref().and_then(|i| {
                 Some(Located::new(
@@ -386,6 +389,7 @@ impl<'a> Builder<'a> {
                 }
                 continue;
             };
+            self.second_wave(w, c, entry, all, &mut ops);
             if let Some(img) = &image {
                 images.push(ImageRef {
                     client: entry.id.clone(),
@@ -432,6 +436,7 @@ impl<'a> Builder<'a> {
         env.signers.extend(signers);
         env.images.extend(images);
         env.unrecognised.extend(unrecognised);
+        env.ops.append(ops);
     }
 
     fn environment_of(w: &Workload<'_>) -> (String, Origin) {
