@@ -17,7 +17,9 @@ declare_rule! {
     /// ConfigMap key, hostPath, or pod-local volume that holds the file. One secret shared by
     /// unrelated pairs is reported as info. Two Secrets (or ConfigMap keys) in the inputs
     /// that hold the same value count as one secret — charts that render a Secret per
-    /// release are compared by value (a SHA-256 kept in memory, never the value). In the inventory: `jwtSecret:` under a node's
+    /// release are compared by value (a SHA-256 kept in memory, never the value); two such
+    /// objects whose values are not in the inputs (a live cluster withholds Secret values)
+    /// are `not-assessed`. In the inventory: `jwtSecret:` under a node's
     /// `consensus` and `execution` (any identifier of the source; both must be equal).
     ///
     /// ## Why is this bad?
@@ -69,6 +71,17 @@ impl Rule for JwtSecretMismatch {
                         }
                         // Two copies of one value (a Secret per chart release) are one secret.
                         if cl_d.is_some() && cl_d == el_d {
+                            continue;
+                        }
+                        let object =
+                            |id: &str| id.starts_with("Secret `") || id.starts_with("ConfigMap `");
+                        if (cl_d.is_none() || el_d.is_none()) && object(cl) && object(el) {
+                            // Two objects whose values are not in the inputs (a live cluster
+                            // withholds Secret values): they may hold one value.
+                            cx.not_assessed(Some(&env.name.value), Some(*cl_at), &format!(
+                                "pair `{}`: the consensus client reads its JWT secret from {cl}, the execution client from {el}, and their values are not in the inputs",
+                                p.pair.value
+                            ));
                             continue;
                         }
                         let values = if cl_d.is_some() && el_d.is_some() {

@@ -542,6 +542,10 @@ impl<'a> Builder<'a> {
             _ => return None,
         };
         let text = String::from_utf8_lossy(&bytes);
+        // A live cluster's Secrets arrive with every value withheld: nothing to compare.
+        if text.trim_start().starts_with("<withheld by stakelint") {
+            return None;
+        }
         Some(Sha256::digest(text.trim().as_bytes()).into())
     }
 }
