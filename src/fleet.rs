@@ -110,10 +110,10 @@ fn sts(
     region: &str,
     extra_pod: &str,
 ) -> String {
-    let args: String = args
-        .iter()
-        .map(|a| format!("\n            - \"{a}\""))
-        .collect();
+    let args: String = args.iter().fold(String::new(), |mut s, a| {
+        let _ = write!(s, "\n            - \"{a}\"");
+        s
+    });
     format!(
         "---\n# Source: fleet/templates/{name}.yaml\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n    app.kubernetes.io/name: {name}\n    app.kubernetes.io/managed-by: Helm\nspec:\n  replicas: 1\n  serviceName: {name}\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: {name}\n  template:\n    metadata:\n      labels:\n        app.kubernetes.io/name: {name}\n    spec:\n      nodeSelector:\n        kubernetes.io/hostname: {host}\n        topology.kubernetes.io/region: {region}{extra_pod}\n      containers:\n        - name: main\n          image: {image}\n          args:{args}\n          resources:\n            requests: {{cpu: \"2\", memory: 8Gi}}\n"
     )

@@ -4,7 +4,7 @@
 
 use crate::diagnostic::InputError;
 use crate::model::{FileId, Origin, Span};
-use crate::source::yaml::{Node, origin_of};
+use crate::source::yaml::{self, Node, origin_of};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
@@ -53,10 +53,8 @@ impl Typed {
 #[derive(Debug, Clone)]
 pub struct Object {
     pub file: FileId,
-    /// The document's span tree (shared by the items of a `List`).
-    pub tree: Arc<Spanned<Node>>,
-    /// JSON pointer of the object inside the document (`""`, or `/items/3` in a `List`).
-    pub base: String,
+    /// The object's compact span tree (its own subtree, also for an item of a `List`).
+    pub tree: Arc<yaml::Located>,
     /// Byte range the object occupies (for suppression annotations).
     pub extent: Span,
     pub kind: String,
@@ -65,13 +63,13 @@ pub struct Object {
 
 impl Object {
     /// The span tree node at `ptr` inside this object.
-    pub fn node(&self, ptr: &str) -> Option<&Spanned<Node>> {
-        Node::pointer(&self.tree, &format!("{}{ptr}", self.base))
+    pub fn node(&self, ptr: &str) -> Option<&yaml::Located> {
+        self.tree.pointer(ptr)
     }
 
     /// Where the value at `ptr` is written.
     pub fn at(&self, ptr: &str) -> Option<Origin> {
-        self.node(ptr).map(|n| origin_of(self.file, 0, n))
+        self.node(ptr).map(|n| Origin::new(self.file, n.span))
     }
 
     /// Where the key of the mapping entry at `ptr` is written (block mappings are located at
@@ -80,7 +78,7 @@ impl Object {
         let (parent, key) = ptr.rsplit_once('/')?;
         let key = key.replace("~1", "/").replace("~0", "~");
         let node = self.node(parent)?;
-        node.value.key(&key).map(|k| origin_of(self.file, 0, k))
+        node.key_span(&key).map(|s| Origin::new(self.file, s))
     }
 
     /// `metadata.name` (empty when missing).
@@ -181,8 +179,7 @@ pub fn typed(
     match t {
         Ok(typed) => Ok(Some(Object {
             file,
-            tree: Arc::clone(tree),
-            base: base.to_owned(),
+            tree: Arc::new(yaml::Located::from_node(node)),
             extent,
             kind,
             typed,
