@@ -121,6 +121,7 @@ pub fn build(objects: &[Object], db: &SourceDb, namespace: &str) -> (Model, Vec<
         index: Index::new(objects, namespace),
         envs: HashMap::new(),
         by_ns: HashMap::new(),
+        exposing: std::cell::OnceCell::new(),
     };
     let workloads = b.workloads();
     for (i, w) in workloads.iter().enumerate() {
@@ -150,6 +151,8 @@ struct Builder<'a> {
     envs: HashMap<String, usize>,
     /// Namespace → positions of its workloads (for Service selectors).
     by_ns: HashMap<String, Vec<usize>>,
+    /// Positions of the Services that reach outside the cluster (second wave), found once.
+    exposing: std::cell::OnceCell<Vec<usize>>,
 }
 
 /// Lookups over the input objects, built once.

@@ -19,9 +19,9 @@ use crate::source::k8s::{Object, Typed, escape};
 use k8s_openapi::api::core::v1::{Volume, VolumeMount};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-/// A data entry of a Secret or ConfigMap a container mounts.
-struct MountedEntry {
-    text: String,
+/// A data entry of a Secret or ConfigMap a container mounts (borrowed from the object).
+struct MountedEntry<'o> {
+    text: std::borrow::Cow<'o, str>,
     origin: Origin,
     /// From a ConfigMap (configuration files are only read from ConfigMaps).
     config_map: bool,
@@ -131,7 +131,7 @@ impl<'a> Builder<'a> {
 
     /// Data entries of the ConfigMaps and Secrets mounted by the container (Secret values
     /// are decoded; only public data is ever taken from them).
-    fn mounted_entries(&self, w: &Workload<'_>, c: &Classified<'_>) -> Vec<MountedEntry> {
+    fn mounted_entries(&self, w: &Workload<'_>, c: &Classified<'_>) -> Vec<MountedEntry<'a>> {
         let mounted: Vec<&str> = c
             .container
             .volume_mounts
@@ -175,7 +175,7 @@ impl<'a> Builder<'a> {
         w: &Workload<'_>,
         c: &Classified<'_>,
         db: &crate::data::clients::SlashingDb,
-        entries: &[MountedEntry],
+        entries: &[MountedEntry<'_>],
         image_at: Origin,
     ) -> StoreKind {
         let from_flag = db.paths.iter().find_map(|p| {
@@ -242,7 +242,7 @@ impl<'a> Builder<'a> {
         c: &Classified<'_>,
         entry: &Entry,
         api: &Api,
-        entries: &[MountedEntry],
+        entries: &[MountedEntry<'_>],
         holder: &Located<String>,
         ops: &mut Ops,
     ) {
@@ -336,9 +336,27 @@ impl<'a> Builder<'a> {
     /// Services in the workload's namespace that select its pods and reach outside the
     /// cluster, each with how (located at `type` or `externalIPs`).
     fn exposing_services(&self, w: &Workload<'_>) -> Vec<(&'a Object, Located<String>)> {
-        let labels = w.pod_labels();
+        let exposing = self.exposing.get_or_init(|| {
+            self.objects
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| match &o.typed {
+                    Typed::Service(s) => s.spec.as_ref().is_some_and(|sp| {
+                        matches!(sp.type_.as_deref(), Some("LoadBalancer" | "NodePort"))
+                            || sp.external_ips.as_ref().is_some_and(|e| !e.is_empty())
+                    }),
+                    _ => false,
+                })
+                .map(|(i, _)| i)
+                .collect()
+        });
         let mut out = Vec::new();
-        for o in self.objects {
+        if exposing.is_empty() {
+            return out;
+        }
+        let labels = w.pod_labels();
+        for &i in exposing {
+            let o = &self.objects[i];
             let Typed::Service(s) = &o.typed else {
                 continue;
             };
@@ -551,7 +569,7 @@ impl<'a> Builder<'a> {
 }
 
 /// The entries of a Secret or ConfigMap with their locations.
-fn object_entries(o: &Object) -> Vec<MountedEntry> {
+fn object_entries(o: &Object) -> Vec<MountedEntry<'_>> {
     let mut out = Vec::new();
     let at = |field: &str, k: &str| {
         o.at(&format!("/{field}/{}", escape(k)))
@@ -561,14 +579,14 @@ fn object_entries(o: &Object) -> Vec<MountedEntry> {
         Typed::Secret(s) => {
             for (k, v) in s.data.iter().flatten() {
                 out.push(MountedEntry {
-                    text: String::from_utf8_lossy(&v.0).into_owned(),
+                    text: String::from_utf8_lossy(&v.0),
                     origin: at("data", k),
                     config_map: false,
                 });
             }
             for (k, v) in s.string_data.iter().flatten() {
                 out.push(MountedEntry {
-                    text: v.clone(),
+                    text: std::borrow::Cow::Borrowed(v.as_str()),
                     origin: at("stringData", k),
                     config_map: false,
                 });
@@ -577,7 +595,7 @@ fn object_entries(o: &Object) -> Vec<MountedEntry> {
         Typed::ConfigMap(cm) => {
             for (k, v) in cm.data.iter().flatten() {
                 out.push(MountedEntry {
-                    text: v.clone(),
+                    text: std::borrow::Cow::Borrowed(v.as_str()),
                     origin: at("data", k),
                     config_map: true,
                 });
@@ -636,7 +654,7 @@ fn narrow(b: &Builder<'_>, origin: Origin, needle: &str) -> Origin {
 fn values(
     (obj, c): (&Object, &Classified<'_>),
     s: &Setting,
-    entries: &[MountedEntry],
+    entries: &[MountedEntry<'_>],
     b: &Builder<'_>,
 ) -> Vec<Located<String>> {
     let mut out = Vec::new();
@@ -654,7 +672,13 @@ fn values(
         }
     }
     if !s.config_keys.is_empty() {
-        for e in entries.iter().filter(|e| e.config_map) {
+        // Parse only entries that mention a key (key files can be large; this stays linear).
+        let mentions = |text: &str| {
+            s.config_keys
+                .iter()
+                .any(|k| text.contains(k.rsplit('.').next().unwrap_or(k)))
+        };
+        for e in entries.iter().filter(|e| e.config_map && mentions(&e.text)) {
             let Some(doc) = parse_doc(&e.text) else {
                 continue;
             };
@@ -672,7 +696,7 @@ fn values(
 fn setting(
     at: (&Object, &Classified<'_>),
     s: &Setting,
-    entries: &[MountedEntry],
+    entries: &[MountedEntry<'_>],
     b: &Builder<'_>,
 ) -> Option<Located<String>> {
     values(at, s, entries, b).into_iter().next()
@@ -712,7 +736,7 @@ fn split_list(v: &Located<String>, b: &Builder<'_>) -> Vec<Located<String>> {
 fn metrics_of(
     (obj, c): (&Object, &Classified<'_>),
     m: &crate::data::clients::Metrics,
-    entries: &[MountedEntry],
+    entries: &[MountedEntry<'_>],
     b: &Builder<'_>,
 ) -> (bool, Option<Origin>) {
     if let Some(off) = super::bool_flag(&c.tokens, &m.off_flags)
@@ -742,9 +766,9 @@ fn metrics_of(
 /// Per-key fee recipients in mounted files: Lighthouse `validator_definitions.yml`
 /// (`suggested_fee_recipient`) and proposer configs (`proposer_config.<key>.fee_recipient`,
 /// `default_config.fee_recipient`) of Teku, Prysm and Lodestar.
-fn per_key_fees(entries: &[MountedEntry], b: &Builder<'_>) -> Vec<KeyFee> {
+fn per_key_fees(entries: &[MountedEntry<'_>], b: &Builder<'_>) -> Vec<KeyFee> {
     let mut out = Vec::new();
-    for e in entries {
+    for e in entries.iter().filter(|e| e.text.contains("fee_recipient")) {
         let Some(doc) = parse_doc(&e.text) else {
             continue;
         };
