@@ -214,15 +214,21 @@ impl<'a> Builder<'a> {
             .map(|m| format!("`{}`", m.mount_path))
             .collect();
         let flags: Vec<&str> = db.paths.iter().map(|p| p.flag.as_str()).collect();
-        let flags = crate::finding::names(flags.iter().copied());
+        let flags = match flags.as_slice() {
+            [one] => format!("`{one}` is not set"),
+            _ => format!(
+                "none of {} is set",
+                crate::finding::names(flags.iter().copied())
+            ),
+        };
         let storage = if persistent.is_empty() {
             Storage::Ephemeral(format!(
-                "no {flags} is set, so it is at the client default `{}`, and the container mounts no persistent volume",
+                "{flags}, so it is at the client default `{}`, and the container mounts no persistent volume",
                 db.default
             ))
         } else {
             Storage::Unknown(format!(
-                "no {flags} is set: the database is at the client default `{}`, which may or may not be on the persistent mount {}",
+                "{flags}: the database is at the client default `{}`, which may or may not be on the persistent mount {}",
                 db.default,
                 persistent.join(", ")
             ))
@@ -903,4 +909,37 @@ fn volume_storage(w: &Workload<'_>, name: &str) -> Storage {
         return Storage::Persistent(format!("volumeClaimTemplate `{name}`"));
     }
     Storage::Unknown(format!("volume `{name}` is not declared in the pod"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{join, lookup, relative, under};
+
+    #[test]
+    fn paths_match_whole_components() {
+        assert!(under("/data/validators", "/data"));
+        assert!(under("/data", "/data/"));
+        assert!(!under("/database", "/data"));
+        assert!(under("/x", "/"));
+        assert_eq!(relative("/jwt/", "/jwt/token"), "token");
+        assert_eq!(join("/data", "validators"), "/data/validators");
+        assert_eq!(join("/data/", ""), "/data/");
+    }
+
+    #[test]
+    fn dotted_keys_are_read_flat_and_nested() {
+        let flat: serde_json::Value =
+            serde_json::json!({"eth2.slashing-protection-db-url": "jdbc:a"});
+        let nested: serde_json::Value =
+            serde_json::json!({"metrics": {"prometheus": {"listen-address": "0.0.0.0:8081"}}});
+        assert_eq!(
+            lookup(&flat, "eth2.slashing-protection-db-url").and_then(|v| v.as_str()),
+            Some("jdbc:a")
+        );
+        assert_eq!(
+            lookup(&nested, "metrics.prometheus.listen-address").and_then(|v| v.as_str()),
+            Some("0.0.0.0:8081")
+        );
+        assert!(lookup(&nested, "metrics.enabled").is_none());
+    }
 }
