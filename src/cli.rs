@@ -222,6 +222,13 @@ pub struct LintArgs {
     /// Write every finding of this run (before --baseline is applied) as a baseline to FILE.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// An input file larger than this (in bytes) is an error and is not read.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::source::load::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+    /// Follow symbolic links inside directories (skipped by default: they may point
+    /// outside the tree being linted).
+    #[arg(long)]
+    pub follow_symlinks: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -436,7 +443,14 @@ fn lint_cmd(args: &LintArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
-    let a = app::analyze(&request(args));
+    let req = request(args);
+    let a = app::analyze_with(&req, |loaded| {
+        loaded.limits = crate::source::load::ReadLimits {
+            max_file_size: args.max_file_size,
+            follow_symlinks: args.follow_symlinks,
+        };
+        crate::source::load::load_into(loaded, &req.paths);
+    });
     report_run(args, &plan, &a)
 }
 

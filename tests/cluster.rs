@@ -495,6 +495,7 @@ fn options(kubeconfig: &Path) -> Options {
         all_namespaces: false,
         request_timeout: Duration::from_secs(5),
         include_secrets: true,
+        max_objects: stakelint::source::cluster::MAX_OBJECTS_PER_LIST,
     }
 }
 
@@ -983,6 +984,30 @@ fn a_slow_endpoint_times_out_and_the_rest_is_linted() {
     assert!(err.contains("pods were not read"), "{err}");
     let doc: Value = serde_json::from_str(&out).expect("JSON");
     assert!(doc["summary"]["environments"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn a_list_above_the_object_budget_stops_with_a_clear_error() {
+    let mock = Mock::start(cluster(), HashMap::new(), false);
+    let dir = temp_dir("budget");
+    let kc = kubeconfig(&dir, &mock.url());
+    let (code, out, err) = run(bin("stakelint").args([
+        "cluster",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--max-objects",
+        "3",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("more than 3 objects, the object budget of one list (--max-objects)"),
+        "{err}"
+    );
+    // the kinds within the budget are still read and linted
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    assert!(doc["summary"]["files"].as_u64().unwrap() >= 1, "{out}");
 }
 
 #[test]

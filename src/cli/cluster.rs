@@ -56,6 +56,10 @@ pub struct ClusterArgs {
     /// Also read Secrets (only the public keys in them are kept; needs `list` on secrets).
     #[arg(long)]
     pub include_secrets: bool,
+    /// The object budget: a list of one kind holding more objects than this stops with an
+    /// error for that kind (lint a namespace at a time beyond it).
+    #[arg(long, value_name = "N", default_value_t = cluster::MAX_OBJECTS_PER_LIST)]
+    pub max_objects: usize,
     /// Write what was read to FILE as a multi-document YAML that `stakelint lint FILE`
     /// reads back to the same findings (Secret values are withheld).
     #[arg(long, value_name = "FILE")]
@@ -118,6 +122,8 @@ impl ClusterArgs {
             namespace: None,
             baseline: self.baseline.clone(),
             write_baseline: self.write_baseline.clone(),
+            max_file_size: crate::source::load::DEFAULT_MAX_FILE_SIZE,
+            follow_symlinks: false,
         }
     }
 
@@ -130,6 +136,7 @@ impl ClusterArgs {
             all_namespaces: self.all_namespaces,
             request_timeout: self.request_timeout,
             include_secrets: self.include_secrets,
+            max_objects: self.max_objects,
         }
     }
 }

@@ -15,11 +15,15 @@ use crate::baseline::normal_path;
 use crate::finding::Finding;
 use crate::rule::Severity;
 
-/// Escapes a command's message (the text after `::`).
+/// Escapes a command's message (the text after `::`). Other control characters (ANSI
+/// escapes, which the Actions log viewer renders) and bidirectional overrides are shown
+/// as `\u{…}` escapes.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let s = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::human::sanitize(&s).into_owned()
 }
 
 /// Escapes a property value (`file=…`, `title=…`).
@@ -136,6 +140,8 @@ mod tests {
         );
         // `%` first, so an escape sequence in the input survives the round trip
         assert_eq!(escape_data("%0A"), "%250A");
+        // terminal escapes are shown, not obeyed
+        assert_eq!(escape_data("a\x1b[31mb\u{202e}"), "a\\u{1b}[31mb\\u{202e}");
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! `--format human`: miette graphical diagnostics — rule id, severity, message, the source
 //! line labelled, related places, help — and a closing summary line. No colour unless
 //! asked for (the caller decides from the TTY and `NO_COLOR`).
+//!
+//! Names, labels and source lines come from the inputs, which a pull request controls:
+//! control characters (ANSI escapes, carriage returns, bidirectional overrides) are shown
+//! as visible `\u{1b}` escapes, and no output line can start a CI workflow command (`::`).
 
 use super::{Output, RunInfo};
 use crate::diagnostic::InputError;
@@ -11,8 +15,147 @@ use crate::source::files::SourceDb;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
 };
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+
+/// Whether a character must not reach a terminal or CI log as itself: C0 and C1 controls
+/// other than line feed and tab, DEL, and the bidirectional overrides ("Trojan Source").
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from the inputs, safe to print: every [`unsafe_char`] as a visible `\u{…}` escape.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Rendered output with no line that a CI runner takes for a workflow command: GitHub
+/// Actions reads `::command::` at the start of any line of the log (leading blanks
+/// ignored), so the first `:` of such a line is shown as `\u{3a}`.
+pub fn defuse_commands(text: String) -> String {
+    if !text.contains("::") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for line in text.split_inclusive('\n') {
+        let rest = line.trim_start();
+        if rest.starts_with("::") {
+            out.push_str(&line[..line.len() - rest.len()]);
+            out.push_str("\\u{3a}");
+            out.push_str(&rest[1..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// Source texts as shown: redacted, with unsafe characters escaped (a CR that ends a
+/// CRLF line is kept); spans are mapped to the shown text. Computed once per file.
+#[derive(Default)]
+struct Shown {
+    files: HashMap<FileId, (Arc<str>, Option<Vec<usize>>)>,
+}
+
+impl Shown {
+    fn get(&mut self, db: &SourceDb, file: FileId) -> &(Arc<str>, Option<Vec<usize>>) {
+        self.files.entry(file).or_insert_with(|| {
+            let text = db.redacted(file);
+            let bad = |i: usize, c: char| {
+                unsafe_char(c) && !(c == '\r' && text[i + 1..].starts_with('\n'))
+            };
+            if !text.char_indices().any(|(i, c)| bad(i, c)) {
+                return (text, None);
+            }
+            // map[i]: the offset in the shown text of byte i of the original.
+            let mut map = Vec::with_capacity(text.len() + 1);
+            let mut out = String::with_capacity(text.len() + 16);
+            for (i, c) in text.char_indices() {
+                for _ in 0..c.len_utf8() {
+                    map.push(out.len());
+                }
+                if bad(i, c) {
+                    out.push_str(&format!("\\u{{{:x}}}", c as u32));
+                } else {
+                    out.push(c);
+                }
+            }
+            map.push(out.len());
+            (Arc::from(out), Some(map))
+        })
+    }
+
+    fn source(&mut self, db: &SourceDb, file: FileId) -> NamedSource<Arc<str>> {
+        let name = sanitize(&db.get(file).path).into_owned();
+        NamedSource::new(name, Arc::clone(&self.get(db, file).0))
+    }
+
+    /// Whether the line of `o` is short enough to show: miette pads underlines to the
+    /// column (a panic past 65,535) and prints whole lines (a minified file is one).
+    fn showable(&mut self, db: &SourceDb, o: Origin) -> bool {
+        let sp = self.span(db, o);
+        let text = &self.get(db, o.file).0;
+        let at = sp.offset().min(text.len());
+        let end = (sp.offset() + sp.len()).min(text.len());
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let stop = text[end..].find('\n').map_or(text.len(), |i| end + i);
+        stop - start <= MAX_SHOWN_LINE
+    }
+
+    fn span(&mut self, db: &SourceDb, o: Origin) -> SourceSpan {
+        let (start, end) = (
+            o.span.start as usize,
+            o.span.start as usize + o.span.len as usize,
+        );
+        match &self.get(db, o.file).1 {
+            None => span(o),
+            Some(map) => {
+                let at = |i: usize| map[i.min(map.len() - 1)];
+                SourceSpan::new(at(start).into(), at(end) - at(start))
+            }
+        }
+    }
+}
+
+/// Longest source line (in bytes) shown in a snippet; a diagnostic on a longer one says
+/// `path:line:column` instead.
+const MAX_SHOWN_LINE: usize = 4096;
+
+/// Drops the snippet of a diagnostic whose labels sit on lines too long to show, and
+/// says where it is in its message instead.
+fn without_long_lines(db: &SourceDb, shown: &mut Shown, r: &mut Rendered, at: &[Origin]) {
+    if at.iter().all(|o| shown.showable(db, *o)) {
+        return;
+    }
+    if let Some(o) = at.first() {
+        let (path, line, col) = db.position(*o);
+        r.message = format!("{} ({}:{line}:{col})", r.message, clean(path));
+    }
+    r.source = None;
+    r.labels.clear();
+}
+
+fn clean(s: &str) -> String {
+    sanitize(s).into_owned()
+}
+
+fn clean_opt(s: Option<&String>) -> Option<String> {
+    s.map(|s| clean(s))
+}
 
 /// One diagnostic ready for miette.
 #[derive(Debug)]
@@ -67,11 +210,6 @@ impl Diagnostic for Rendered {
     }
 }
 
-fn source(db: &SourceDb, file: FileId) -> NamedSource<Arc<str>> {
-    // Only the redacted text is ever shown: secret values are masked.
-    NamedSource::new(db.get(file).path.clone(), db.redacted(file))
-}
-
 fn span(o: Origin) -> SourceSpan {
     SourceSpan::new((o.span.start as usize).into(), o.span.len as usize)
 }
@@ -84,45 +222,70 @@ fn miette_severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn finding(db: &SourceDb, f: &Finding) -> Rendered {
+fn finding(db: &SourceDb, shown: &mut Shown, f: &Finding) -> Rendered {
     let mut r = Rendered {
         code: Some(format!("{}[{}]", f.severity.as_str(), f.rule)),
         severity: miette_severity(f.severity),
-        message: f.message.clone(),
-        source: f.primary.map(|o| source(db, o.file)),
+        message: clean(&f.message),
+        source: f.primary.map(|o| shown.source(db, o.file)),
         labels: Vec::new(),
-        help: f.help.clone(),
+        help: clean_opt(f.help.as_ref()),
         related: Vec::new(),
     };
     if let Some(o) = f.primary {
-        r.labels
-            .push(LabeledSpan::new_primary_with_span(f.label.clone(), span(o)));
+        r.labels.push(LabeledSpan::new_primary_with_span(
+            clean_opt(f.label.as_ref()),
+            shown.span(db, o),
+        ));
     }
+    let same_file: Vec<Origin> = f
+        .primary
+        .into_iter()
+        .chain(
+            f.related
+                .iter()
+                .filter(|rel| f.primary.is_some_and(|p| p.file == rel.origin.file))
+                .map(|rel| rel.origin),
+        )
+        .collect();
     for rel in &f.related {
-        if f.primary.is_some_and(|p| p.file == rel.origin.file) {
+        let message = clean(&rel.message);
+        if !shown.showable(db, rel.origin) {
+            let (path, line, col) = db.position(rel.origin);
+            r.related.push(Rendered {
+                code: None,
+                severity: miette::Severity::Advice,
+                message: format!("{message} ({}:{line}:{col})", clean(path)),
+                source: None,
+                labels: Vec::new(),
+                help: None,
+                related: Vec::new(),
+            });
+        } else if f.primary.is_some_and(|p| p.file == rel.origin.file) {
             r.labels.push(LabeledSpan::new_with_span(
-                Some(rel.message.clone()),
-                span(rel.origin),
+                Some(message),
+                shown.span(db, rel.origin),
             ));
         } else {
             r.related.push(Rendered {
                 code: None,
                 severity: miette::Severity::Advice,
-                message: rel.message.clone(),
-                source: Some(source(db, rel.origin.file)),
+                message: message.clone(),
+                source: Some(shown.source(db, rel.origin.file)),
                 labels: vec![LabeledSpan::new_primary_with_span(
-                    Some(rel.message.clone()),
-                    span(rel.origin),
+                    Some(message),
+                    shown.span(db, rel.origin),
                 )],
                 help: None,
                 related: Vec::new(),
             });
         }
     }
+    without_long_lines(db, shown, &mut r, &same_file);
     r
 }
 
-fn input_error(db: &SourceDb, e: &InputError) -> Rendered {
+fn input_error(db: &SourceDb, shown: &mut Shown, e: &InputError) -> Rendered {
     let message = match (&e.origin, &e.path) {
         (Some(o), _) => {
             let (path, line, col) = db.position(*o);
@@ -130,19 +293,29 @@ fn input_error(db: &SourceDb, e: &InputError) -> Rendered {
         }
         (None, _) => e.message.clone(),
     };
-    Rendered {
+    let mut r = Rendered {
         code: Some(format!("input[{}]", e.code)),
         severity: miette::Severity::Error,
-        message,
-        source: e.origin.map(|o| source(db, o.file)),
+        message: clean(&message),
+        source: e.origin.map(|o| shown.source(db, o.file)),
         labels: e
             .origin
-            .map(|o| LabeledSpan::new_primary_with_span(e.label.clone(), span(o)))
+            .map(|o| {
+                LabeledSpan::new_primary_with_span(clean_opt(e.label.as_ref()), shown.span(db, o))
+            })
             .into_iter()
             .collect(),
-        help: e.help.clone(),
+        help: clean_opt(e.help.as_ref()),
         related: Vec::new(),
+    };
+    if let Some(o) = e.origin
+        && !shown.showable(db, o)
+    {
+        // the message already says where
+        r.source = None;
+        r.labels.clear();
     }
+    r
 }
 
 fn handler(color: bool) -> GraphicalReportHandler {
@@ -161,12 +334,13 @@ fn handler(color: bool) -> GraphicalReportHandler {
 /// Renders input errors (for stderr, in every format).
 pub fn render_errors(db: &SourceDb, errors: &[InputError], color: bool) -> String {
     let h = handler(color);
+    let mut shown = Shown::default();
     let mut out = String::new();
     for e in errors {
-        let _ = h.render_report(&mut out, &input_error(db, e));
+        let _ = h.render_report(&mut out, &input_error(db, &mut shown, e));
         out.push('\n');
     }
-    out
+    defuse_commands(out)
 }
 
 /// Renders the findings that count (suppressed ones are only counted) and a summary line.
@@ -177,14 +351,15 @@ pub fn render(out: &Output<'_>, color: bool) -> String {
 /// [`render`], with the facts of the run (the baseline count in the summary line).
 pub fn render_with(out: &Output<'_>, run: &RunInfo, color: bool) -> String {
     let h = handler(color);
+    let mut shown = Shown::default();
     let mut text = String::new();
     for f in out.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let _ = h.render_report(&mut text, &finding(out.db, f));
+        let _ = h.render_report(&mut text, &finding(out.db, &mut shown, f));
         text.push('\n');
     }
     text.push_str(&summary_line(out, run));
     text.push('\n');
-    text
+    defuse_commands(text)
 }
 
 fn plural(n: usize, word: &str) -> String {

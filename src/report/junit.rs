@@ -47,16 +47,25 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Escapes element text (`<failure>` bodies, `<system-out>`).
+/// Escapes element text (`<failure>` bodies, `<system-out>`). A line that would start
+/// with `::` has its first `:` as a character reference, so the report printed in a CI
+/// log cannot start a GitHub workflow command (XML readers see the same text).
 fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|&c| allowed(c) && c != '\r') {
+    let mut line_start = true;
+    for (i, c) in s.char_indices().filter(|&(_, c)| allowed(c) && c != '\r') {
+        if line_start && c == ':' && s[i..].starts_with("::") {
+            out.push_str("&#58;");
+            line_start = false;
+            continue;
+        }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             c => out.push(c),
         }
+        line_start = c == '\n' || (line_start && (c == ' ' || c == '\t'));
     }
     out
 }

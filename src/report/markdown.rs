@@ -22,6 +22,9 @@ fn badge(s: Severity) -> &'static str {
 /// escaped (GitHub's table rule); outside them Markdown and HTML punctuation is escaped.
 /// Line breaks become `<br>`.
 pub fn cell(text: &str) -> String {
+    // Control characters (terminal escapes) as visible `\u{…}`: the summary may be printed.
+    let text = text.replace("\r\n", "\n");
+    let text = &*super::human::sanitize(&text);
     let mut out = String::with_capacity(text.len());
     let parts: Vec<&str> = text.split('`').collect();
     let closed = parts.len() % 2 == 1;
@@ -57,7 +60,8 @@ pub fn cell(text: &str) -> String {
 
 /// A literal in a code span, whatever backticks it holds.
 fn code(text: &str) -> String {
-    let t = text.replace('|', "\\|").replace(['\n', '\r'], " ");
+    let t = super::human::sanitize(text);
+    let t = t.replace('|', "\\|").replace(['\n', '\r'], " ");
     if t.contains('`') {
         format!("`` {t} ``")
     } else {

@@ -44,6 +44,10 @@ pub const PAGE_SIZE: u32 = 500;
 /// A list that has not ended after this many pages is abandoned (a server that keeps
 /// handing out `continue` tokens must not keep the run going).
 const MAX_PAGES: usize = 10_000;
+/// The object budget: a list of one kind holding more objects than this stops with an
+/// error rather than growing without bound (a validator cluster holds hundreds, a hostile
+/// or misbehaving API server could hand out any number; see SECURITY.md).
+pub const MAX_OBJECTS_PER_LIST: usize = 100_000;
 /// Written instead of a Secret value that holds no key file.
 pub const WITHHELD: &str = "<withheld by stakelint: not a key file>";
 /// Starts the value written instead of a Secret entry that looks like a key file but
@@ -71,6 +75,8 @@ pub struct Options {
     pub request_timeout: Duration,
     /// `--include-secrets`: read Secrets (public keys only).
     pub include_secrets: bool,
+    /// `--max-objects`: the object budget of one list ([`MAX_OBJECTS_PER_LIST`]).
+    pub max_objects: usize,
 }
 
 /// One kind stakelint reads, as RBAC names it, and what is not assessed without it.
@@ -352,7 +358,10 @@ async fn list_everything(
 ) -> Vec<(Resource, Listed)> {
     let mut set = tokio::task::JoinSet::new();
     let mut tasks = std::collections::HashMap::new();
-    let t = opts.request_timeout;
+    let t = ListLimits {
+        timeout: opts.request_timeout,
+        max_objects: opts.max_objects,
+    };
     for (i, r) in RESOURCES.iter().enumerate() {
         let c = client.clone();
         let s = scope.clone();
@@ -417,10 +426,21 @@ where
 
 /// Lists every object of `api`, page by page, each page within `timeout`, and turns each
 /// into JSON (through `to_value`, which drops what must not be kept).
-async fn list<K>(api: Api<K>, timeout: Duration, to_value: fn(K) -> Option<Value>) -> Listed
+/// What one list may take: time per page, objects in all.
+#[derive(Debug, Clone, Copy)]
+struct ListLimits {
+    timeout: Duration,
+    max_objects: usize,
+}
+
+async fn list<K>(api: Api<K>, limits: ListLimits, to_value: fn(K) -> Option<Value>) -> Listed
 where
     K: Clone + DeserializeOwned + Debug + Serialize,
 {
+    let ListLimits {
+        timeout,
+        max_objects,
+    } = limits;
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -433,6 +453,12 @@ where
             Ok(Err(e)) => return Err(failure(e)),
             Ok(Ok(page)) => page,
         };
+        if out.len() + page.items.len() > max_objects {
+            return Err(Failure::Other(format!(
+                "the list holds more than {max_objects} objects, the object budget of one \
+                 list (--max-objects): stopped"
+            )));
+        }
         out.extend(page.items.into_iter().filter_map(to_value));
         match page.metadata.continue_ {
             Some(next) if !next.is_empty() && token.as_deref() != Some(next.as_str()) => {

@@ -48,6 +48,139 @@ pub struct Loaded {
     claimed: HashSet<usize>,
     /// The command-line paths (for naming unassigned key groups).
     args: Vec<String>,
+    /// What reading may cost and where it may go (`--max-file-size`, `--follow-symlinks`).
+    pub limits: ReadLimits,
+}
+
+/// The default `--max-file-size`: 64 MiB, far above any manifest, inventory or key file.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// Bounds on reading untrusted inputs (see SECURITY.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// A larger file is an input error, told from its metadata: it is never read.
+    pub max_file_size: u64,
+    /// Follow symbolic links met while walking directories (loops are detected).
+    pub follow_symlinks: bool,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        Self {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            follow_symlinks: false,
+        }
+    }
+}
+
+/// `1.5 GiB`, `12 KiB`, `300 bytes`.
+fn size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// Why a path was not read (an input error: exit code 2).
+#[derive(Debug)]
+pub enum ReadError {
+    /// Not a regular file (a FIFO, socket or device): never opened.
+    NotAFile(&'static str),
+    /// Above the limit: never read.
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+impl ReadError {
+    /// The input error for `shown`.
+    pub fn to_input_error(&self, shown: &str, max: u64) -> InputError {
+        match self {
+            ReadError::NotAFile(kind) => InputError::file(
+                "io",
+                shown,
+                format!("`{shown}` is a {kind}, not a regular file: not read"),
+            ),
+            ReadError::TooLarge(len) => InputError::file(
+                "too-large",
+                shown,
+                format!(
+                    "`{shown}` is {}, above the --max-file-size of {}: not read",
+                    size(*len),
+                    size(max)
+                ),
+            )
+            .help("raise --max-file-size (in bytes) if this file really is an input"),
+            ReadError::Io(e) => {
+                InputError::file("io", shown, format!("cannot read `{shown}`: {e}"))
+            }
+        }
+    }
+}
+
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "FIFO";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "device";
+        }
+    }
+    if t.is_dir() {
+        "directory"
+    } else {
+        "special file"
+    }
+}
+
+/// Reads at most `max` bytes of the regular file at `path`. The type and size are checked
+/// before opening (a FIFO or device is never opened, so nothing blocks) and again on the
+/// open handle (the path may have changed in between); the read itself is bounded too,
+/// for a file that grows.
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(kind_of(meta.file_type())));
+    }
+    if meta.len() > max {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        // O_NONBLOCK: should the path have become a FIFO since, opening it cannot block.
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(0o4000);
+    }
+    let file = opts.open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(kind_of(meta.file_type())));
+    }
+    if meta.len() > max {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// File extensions read from directories.
@@ -73,26 +206,60 @@ struct Pending {
 /// A file read, decoded, indexed and parsed (off the main thread), not yet in the database.
 type Prepared = Result<(SourceFile, Parsed), InputError>;
 
+/// Runs `f` (which reads and parses in parallel) on the reading threads: they have big
+/// stacks, since the parsers recurse up to their nesting limits on hostile input, which
+/// takes more than the default 2 MiB in a debug build. The stack is only reserved, not
+/// used, until needed.
+fn on_readers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(64 << 20)
+            .thread_name(|i| format!("stakelint-read-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
+}
+
 /// Placeholder id of a file parsed before it has its place in the database.
 const UNPLACED: FileId = FileId(u32::MAX);
 
 /// Reads, decodes and parses one file; runs in parallel with the others.
-fn prepare(p: &Pending, stdin: Option<&[u8]>) -> Prepared {
+fn prepare(p: &Pending, stdin: Option<&[u8]>, limits: ReadLimits) -> Prepared {
     let bytes = match &p.open {
-        Some(path) => std::fs::read(path).map_err(|e| {
-            InputError::file("io", &p.shown, format!("cannot read `{}`: {e}", p.shown))
-        })?,
+        Some(path) => read_bounded(path, limits.max_file_size)
+            .map_err(|e| e.to_input_error(&p.shown, limits.max_file_size))?,
         None => stdin.unwrap_or_default().to_vec(),
     };
     let text = match String::from_utf8(bytes) {
         Ok(t) if !t.contains('\0') => t,
-        _ => {
+        Ok(_) => {
             return Err(InputError::file(
                 "encoding",
                 &p.shown,
-                format!("`{}` is not a UTF-8 text file", p.shown),
+                format!("`{}` is not a text file (it holds NUL bytes)", p.shown),
             ));
         }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            return Err(InputError::file(
+                "encoding",
+                &p.shown,
+                format!(
+                    "`{}` is not a UTF-8 text file (invalid byte at offset {at})",
+                    p.shown
+                ),
+            ));
+        }
+    };
+    // A UTF-8 byte order mark is not part of the text (editors on Windows write one).
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
     };
     let src = SourceFile::new(p.shown.clone(), text);
     let parsed = parse(UNPLACED, &src);
@@ -107,7 +274,13 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
     for (group, p) in paths.iter().enumerate() {
         if p == "-" {
             let mut buf = Vec::new();
-            match std::io::stdin().read_to_end(&mut buf) {
+            let max = out.limits.max_file_size;
+            match std::io::stdin().take(max + 1).read_to_end(&mut buf) {
+                Ok(_) if buf.len() as u64 > max => {
+                    out.errors
+                        .push(ReadError::TooLarge(buf.len() as u64).to_input_error("-", max));
+                    continue;
+                }
                 Ok(_) => stdin = Some(buf),
                 Err(e) => out.errors.push(InputError::file(
                     "io",
@@ -135,10 +308,13 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
     }
     // Read and parse in parallel; hand the results to the sources in input order, so the
     // outcome never depends on scheduling.
-    let prepared: Vec<Prepared> = pending
-        .par_iter()
-        .map(|p| prepare(p, stdin.as_deref()))
-        .collect();
+    let limits = out.limits;
+    let prepared: Vec<Prepared> = on_readers(|| {
+        pending
+            .par_iter()
+            .map(|p| prepare(p, stdin.as_deref(), limits))
+            .collect()
+    });
     let mut requests = Vec::new();
     for (p, result) in pending.iter().zip(prepared) {
         out.files += 1;
@@ -273,11 +449,28 @@ fn typed(
     let kind = yaml::Node::pointer(tree, &format!("{base}/kind")).and_then(|k| k.value.as_str());
     if kind == Some("Secret") {
         for field in ["/data", "/stringData"] {
-            if let Some(yaml::Node::Map(entries)) =
-                yaml::Node::pointer(tree, &format!("{base}{field}")).map(|n| &n.value)
-            {
-                out.masks
-                    .extend(entries.iter().map(|(_, v)| yaml::origin_of(id, 0, v).span));
+            let node = yaml::Node::pointer(tree, &format!("{base}{field}"));
+            if let Some(n) = node.filter(|n| !matches!(n.value, yaml::Node::Map(_))) {
+                // Not a mapping (it will not type): mask it all, to the end of the object.
+                let start = yaml::origin_of(id, 0, n).span.start as usize;
+                let end = extent.end().max(start + 1);
+                out.masks.push(Span::new(start, end - start));
+            }
+            if let Some(yaml::Node::Map(entries)) = node.map(|n| &n.value) {
+                for (i, (_, v)) in entries.iter().enumerate() {
+                    let span = yaml::origin_of(id, 0, v).span;
+                    if matches!(v.value, yaml::Node::Seq(_) | yaml::Node::Map(_)) {
+                        // A collection is located at its start only: mask up to the next
+                        // entry (or the end of the object), whatever it holds.
+                        let end = entries.get(i + 1).map_or(extent.end(), |(k, _)| {
+                            yaml::origin_of(id, 0, k).span.start as usize
+                        });
+                        let start = span.start as usize;
+                        out.masks.push(Span::new(start, end.max(start + 1) - start));
+                    } else {
+                        out.masks.push(span);
+                    }
+                }
             }
         }
     }
@@ -302,39 +495,66 @@ fn parse(id: FileId, src: &SourceFile) -> Parsed {
 
 impl Loaded {
     fn walk(&mut self, dir: &str, group: usize, pending: &mut Vec<Pending>) {
-        // Symlinks are not followed, so a file's canonical path is the root's plus the rest.
+        // Without --follow-symlinks, a file's canonical path is the root's plus the rest.
+        let follow = self.limits.follow_symlinks;
         let root = Path::new(dir).canonicalize().ok();
+        // walkdir detects link loops (an error entry) when it follows links.
         let walker = walkdir::WalkDir::new(dir)
-            .follow_links(false)
+            .follow_links(follow)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
         for entry in walker {
-            match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
-                    if EXTENSIONS.contains(&ext) {
-                        let shown = e.path().to_string_lossy().into_owned();
-                        let canonical = root
-                            .as_ref()
-                            .and_then(|r| Some(r.join(e.path().strip_prefix(dir).ok()?)));
-                        pending.push(Pending {
-                            shown,
-                            open: Some(e.path().to_path_buf()),
-                            canonical,
-                            group,
-                        });
-                    }
-                }
-                Ok(_) => {}
+            let e = match entry {
+                Ok(e) => e,
                 Err(e) => {
                     let path = e
                         .path()
                         .map_or_else(|| dir.to_owned(), |p| p.to_string_lossy().into_owned());
-                    self.errors
-                        .push(InputError::file("io", &path, format!("cannot read: {e}")));
+                    let msg = if e.loop_ancestor().is_some() {
+                        format!("`{path}` is a symbolic link loop: not followed")
+                    } else {
+                        format!("cannot read: {e}")
+                    };
+                    self.errors.push(InputError::file("io", &path, msg));
+                    continue;
                 }
+            };
+            let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
+            if !EXTENSIONS.contains(&ext) {
+                continue;
             }
+            let shown = e.path().to_string_lossy().into_owned();
+            let t = e.file_type();
+            if t.is_symlink() {
+                // Not followed: it may point outside the tree being linted.
+                self.notes.push(InputError::file(
+                    "skipped",
+                    &shown,
+                    format!("skipped `{shown}`: a symbolic link (--follow-symlinks reads it)"),
+                ));
+                continue;
+            }
+            if !t.is_file() {
+                // FIFOs, sockets and devices are never opened (opening a FIFO blocks).
+                if !t.is_dir() {
+                    let msg = format!("skipped `{shown}`: a {}, not a regular file", kind_of(t));
+                    self.notes.push(InputError::file("skipped", &shown, msg));
+                }
+                continue;
+            }
+            let canonical = if follow {
+                e.path().canonicalize().ok()
+            } else {
+                root.as_ref()
+                    .and_then(|r| Some(r.join(e.path().strip_prefix(dir).ok()?)))
+            };
+            pending.push(Pending {
+                shown,
+                open: Some(e.path().to_path_buf()),
+                canonical,
+                group,
+            });
         }
     }
 
@@ -381,6 +601,11 @@ impl Loaded {
                 Vec::new()
             }
             Parsed::Error(e) => {
+                // A stream that does not parse cannot say where its Secret values are: if
+                // it may hold a Secret, its snippet shows none of it.
+                if self.db.get(id).text.contains("Secret") {
+                    self.db.mask_all(id);
+                }
                 self.errors.push(e);
                 Vec::new()
             }
@@ -425,7 +650,9 @@ impl Loaded {
         let mut still_opaque = Vec::new();
         for o in std::mem::take(&mut k.opaque) {
             let found = o.keystore_file.as_ref().and_then(|f| {
-                let text = std::fs::read_to_string(dir.join(f)).ok()?;
+                // The path is the config's to choose: read it as boundedly as any input.
+                let bytes = read_bounded(&dir.join(f), self.limits.max_file_size).ok()?;
+                let text = String::from_utf8(bytes).ok()?;
                 let parsed = keyfiles::parse(&text).ok()??;
                 (parsed.format == keyfiles::Format::Keystore)
                     .then_some(parsed.keys.into_iter().next()?)
@@ -510,7 +737,9 @@ impl Loaded {
                     .is_none_or(|c| !self.key_index.contains_key(c))
             })
             .collect();
-        let prepared: Vec<Prepared> = fresh.par_iter().map(|p| prepare(p, None)).collect();
+        let limits = self.limits;
+        let prepared: Vec<Prepared> =
+            on_readers(|| fresh.par_iter().map(|p| prepare(p, None, limits)).collect());
         for (p, result) in fresh.iter().zip(prepared) {
             self.files += 1;
             match result {
