@@ -408,3 +408,42 @@ pub fn summary_line(out: &Output<'_>, run: &RunInfo) -> String {
     };
     format!("stakelint: {counts}{suppressed} in {inputs}{broken}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::files::SourceFile;
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        assert_eq!(sanitize("plain `name`\n\tok"), "plain `name`\n\tok");
+        assert_eq!(
+            sanitize("a\x1b[31mb\rc\u{7}\u{9b}\u{202e}"),
+            "a\\u{1b}[31mb\\u{d}c\\u{7}\\u{9b}\\u{202e}"
+        );
+    }
+
+    #[test]
+    fn no_line_starts_a_workflow_command() {
+        assert_eq!(
+            defuse_commands("ok\n  ::error::x\n::set-env name=a::b\na::b\n".into()),
+            "ok\n  \\u{3a}:error::x\n\\u{3a}:set-env name=a::b\na::b\n"
+        );
+    }
+
+    #[test]
+    fn snippets_are_escaped_and_spans_follow() {
+        let mut db = SourceDb::default();
+        let id = db.add(SourceFile::new(
+            "x.yaml".into(),
+            "a: \"\x1b[2J\"\r\nb: 1\r\n",
+        ));
+        let mut shown = Shown::default();
+        let text = Arc::clone(&shown.get(&db, id).0);
+        assert_eq!(&*text, "a: \"\\u{1b}[2J\"\r\nb: 1\r\n", "CRLF kept");
+        // `b` is at byte 11 of the original, 16 of the shown text
+        let s = shown.span(&db, Origin::new(id, crate::model::Span::new(11, 1)));
+        assert_eq!((s.offset(), s.len()), (16, 1));
+        assert_eq!(&text[16..17], "b");
+    }
+}
