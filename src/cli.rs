@@ -33,8 +33,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Lint inventories (and, as they land, manifests and key files) against the guardrails.
+    /// Lint Kubernetes manifests, inventories and validator key files against the guardrails.
     Lint(LintArgs),
+    /// Lint what runs in a live cluster, read-only, through the kubeconfig (also `kubectl stakelint`).
+    #[cfg(feature = "cluster")]
+    Cluster(ClusterArgs),
     /// Write the compliance self-attestation report for the DAO (Markdown, JSON, HTML),
     /// optionally signed with the operator's Ethereum key (EIP-191).
     Report(crate::attest::args::ReportArgs),
@@ -43,9 +46,6 @@ pub enum Command {
     Verify(crate::attest::args::VerifyArgs),
     /// Combine many operators' JSON reports into protocol-wide figures (for the DAO).
     Aggregate(crate::attest::args::AggregateArgs),
-    /// Lint what runs in a live cluster, read-only, through the kubeconfig (also `kubectl stakelint`).
-    #[cfg(feature = "cluster")]
-    Cluster(ClusterArgs),
     /// List every rule.
     Rules(RulesArgs),
     /// Print the documentation of one rule.
@@ -268,11 +268,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Lint(args) => lint_cmd(&args),
+        #[cfg(feature = "cluster")]
+        Command::Cluster(args) => cluster::run(&args),
         Command::Report(args) => crate::attest::cmd::report(&args),
         Command::Verify(args) => crate::attest::cmd::verify(&args),
         Command::Aggregate(args) => crate::attest::cmd::aggregate(&args),
-        #[cfg(feature = "cluster")]
-        Command::Cluster(args) => cluster::run(&args),
         Command::Rules(args) => emit(&rules_text(args.format), None),
         Command::Explain { id } => {
             if let Some(text) = explain_text(&id) {
