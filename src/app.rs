@@ -124,7 +124,7 @@ fn rule_data(req: &Request, config: &Config, loaded: &mut Loaded) -> RuleData {
         .or_else(|| config.client_shares.clone());
     let custom = shares_path.and_then(|p| {
         let shown = config::display_path(&p);
-        match std::fs::read_to_string(&p) {
+        match crate::source::load::read_text_bounded(&p) {
             Ok(text) => {
                 let id = loaded.db.add(SourceFile::new(shown, text));
                 data::parse_client_shares(id, loaded.db.get(id))

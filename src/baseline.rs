@@ -109,7 +109,7 @@ impl Baseline {
     /// they are new.
     pub fn load(path: &Path) -> Result<Self, InputError> {
         let shown = path.to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::source::load::read_text_bounded(path).map_err(|e| {
             InputError::file(
                 "baseline",
                 &shown,

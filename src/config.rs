@@ -81,7 +81,7 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 /// the config beside the errors of the rest.
 pub fn load(db: &mut SourceDb, path: &Path) -> (Config, Vec<InputError>) {
     let shown = display_path(path);
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::source::load::read_text_bounded(path) {
         Ok(t) => t,
         Err(e) => {
             let msg = format!("cannot read config `{shown}`: {e}");

@@ -595,3 +595,19 @@ fn output_cannot_be_forged_by_the_inputs() {
     assert!(h.stdout.contains("\\u{1b}[2J"), "{}", h.stdout);
     assert!(h.stderr.contains("\\u{1b}[2J"), "{}", h.stderr);
 }
+
+/// A config, client-share table or baseline that is a device or FIFO is an error, never a
+/// read that does not end (a committed `.stakelint.yaml` may be a symlink to /dev/zero).
+#[cfg(unix)]
+#[test]
+fn config_share_table_and_baseline_from_a_device_are_errors_not_hangs() {
+    for flag in ["--config", "--client-shares", "--baseline"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stakelint"))
+            .args(["lint", "fixtures/example", "--today", "2026-11-29", flag, "/dev/zero"])
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{flag}: {stderr}");
+    }
+}

@@ -145,6 +145,20 @@ fn kind_of(t: std::fs::FileType) -> &'static str {
     }
 }
 
+/// Reads a small text file (config, client shares, baseline) with the same guards as inputs:
+/// a regular file of at most [`DEFAULT_MAX_FILE_SIZE`], never blocking, valid UTF-8. The
+/// error is a sentence without the file's content.
+pub fn read_text_bounded(path: &Path) -> Result<String, String> {
+    let bytes = read_bounded(path, DEFAULT_MAX_FILE_SIZE).map_err(|e| match e {
+        ReadError::NotAFile(kind) => format!("it is a {kind}, not a regular file"),
+        ReadError::TooLarge(n) => {
+            format!("it is {n} bytes, above the {DEFAULT_MAX_FILE_SIZE}-byte limit")
+        }
+        ReadError::Io(e) => e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_owned())
+}
+
 /// Reads at most `max` bytes of the regular file at `path`. The type and size are checked
 /// before opening (a FIFO or device is never opened, so nothing blocks) and again on the
 /// open handle (the path may have changed in between); the read itself is bounded too,
