@@ -603,7 +603,14 @@ fn output_cannot_be_forged_by_the_inputs() {
 fn config_share_table_and_baseline_from_a_device_are_errors_not_hangs() {
     for flag in ["--config", "--client-shares", "--baseline"] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_stakelint"))
-            .args(["lint", "fixtures/example", "--today", "2026-11-29", flag, "/dev/zero"])
+            .args([
+                "lint",
+                "fixtures/example",
+                "--today",
+                "2026-11-29",
+                flag,
+                "/dev/zero",
+            ])
             .output()
             .expect("runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
