@@ -259,3 +259,102 @@ fn no_secret_of_any_key_file_reaches_any_output_format() {
         }
     }
 }
+
+/// `stakelint lint fixtures/keys --format json` with the key cache in `cache` (or off).
+fn lint_keys_json(cache: Option<&Path>) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stakelint"));
+    cmd.args([
+        "lint",
+        "fixtures/keys",
+        "--today",
+        "2026-11-29",
+        "--format",
+        "json",
+    ]);
+    match cache {
+        Some(dir) => cmd
+            .env("STAKELINT_CACHE_DIR", dir)
+            .env_remove("STAKELINT_NO_CACHE"),
+        None => cmd.arg("--no-cache"),
+    };
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn cached_keys(dir: &Path) -> Vec<[u8; 48]> {
+    let bytes = std::fs::read(dir.join(stakelint::source::keycache::FILE)).unwrap();
+    assert!(bytes.starts_with(b"stakelint-pk-v1\n"));
+    let body = &bytes[16..];
+    assert_eq!(body.len() % 48, 0, "whole keys only");
+    body.chunks_exact(48)
+        .map(|c| <[u8; 48]>::try_from(c).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_key_cache_holds_only_valid_public_keys_and_never_changes_a_result() {
+    let dir = Temp::new("cache");
+    let uncached = lint_keys_json(None);
+    assert!(
+        !dir.0.join(stakelint::source::keycache::FILE).exists(),
+        "--no-cache writes nothing"
+    );
+    let cold = lint_keys_json(Some(&dir.0));
+    let warm = lint_keys_json(Some(&dir.0));
+    assert_eq!(cold, uncached, "a cold cache changes nothing");
+    assert_eq!(warm, uncached, "a warm cache changes nothing");
+    assert!(
+        warm.2.contains("bad-point-keystore.json"),
+        "the invalid point is still an error with a warm cache:\n{}",
+        warm.2
+    );
+    // Only the fixture's valid keys (the ones its key files hold), never the invalid point.
+    let cached = cached_keys(&dir.0);
+    let mut want: Vec<[u8; 48]> = expected()["pubkeys_by_index"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| {
+            stakelint::model::PubKey::parse(v.as_str().unwrap())
+                .unwrap()
+                .0
+        })
+        .collect();
+    want.sort_unstable();
+    assert!(cached.len() >= 10, "{} keys cached", cached.len());
+    assert!(cached.iter().all(|k| want.binary_search(k).is_ok()));
+    assert!(
+        cached.windows(2).all(|w| w[0] < w[1]),
+        "sorted, each key once"
+    );
+    let bad = std::fs::read_to_string("fixtures/keys/invalid/bad-point-keystore.json").unwrap();
+    let bad: Value = serde_json::from_str(&bad).unwrap();
+    let bad = stakelint::model::PubKey::parse(bad["pubkey"].as_str().unwrap()).unwrap();
+    assert!(!cached.contains(&bad.0));
+    // No secret in the cache file.
+    let bytes = std::fs::read(dir.0.join(stakelint::source::keycache::FILE)).unwrap();
+    for s in expected()["secrets"].as_array().unwrap() {
+        let s = s.as_str().unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(s));
+    }
+}
+
+#[test]
+fn a_corrupt_or_unwritable_key_cache_is_ignored() {
+    let uncached = lint_keys_json(None);
+    let dir = Temp::new("cache-corrupt");
+    let file = dir.0.join(stakelint::source::keycache::FILE);
+    // A torn file (not whole keys) and a file of another format: ignored, then rewritten.
+    for junk in [&b"stakelint-pk-v1\nshort"[..], b"something else entirely"] {
+        std::fs::write(&file, junk).unwrap();
+        assert_eq!(lint_keys_json(Some(&dir.0)), uncached);
+        assert!(!cached_keys(&dir.0).is_empty(), "the cache was rewritten");
+    }
+    // The cache directory is a file: nothing can be written; the run is unaffected.
+    let not_a_dir = dir.write("not-a-dir", "x");
+    assert_eq!(lint_keys_json(Some(Path::new(&not_a_dir))), uncached);
+}

@@ -154,7 +154,11 @@ pub(super) fn invoked_as_plugin() -> bool {
 /// Entry point of `kubectl-stakelint` (`kubectl stakelint …`): `stakelint cluster …`.
 pub fn kubectl_main() -> ExitCode {
     let plugin = Plugin::parse();
-    run(&plugin.args)
+    // kubectl passes no stakelint-wide flags: the key cache follows the environment.
+    let off = std::env::var_os("STAKELINT_NO_CACHE")
+        .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let dir = std::env::var_os("STAKELINT_CACHE_DIR").map(PathBuf::from);
+    super::with_key_cache(dir.as_deref(), off, || run(&plugin.args))
 }
 
 /// `stakelint cluster`: read the cluster, write `--dump`, lint, report.

@@ -126,8 +126,8 @@ pub fn is_object(root: &Node) -> bool {
         && root.get("kind").and_then(|n| n.value.as_str()).is_some()
 }
 
-fn from<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, (String, String)> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
+fn from<T: serde::de::DeserializeOwned>(v: &Node) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(yaml::NodeDeserializer(v)).map_err(|e| {
         let ptr: String = e
             .path()
             .iter()
@@ -161,7 +161,7 @@ pub fn typed(
     if !KINDS.contains(&kind.as_str()) {
         return Ok(None);
     }
-    let v = node.value.to_json();
+    let v = &node.value;
     let t = match kind.as_str() {
         "StatefulSet" => from(v).map(|o| Typed::StatefulSet(Box::new(o))),
         "Deployment" => from(v).map(|o| Typed::Deployment(Box::new(o))),

@@ -77,9 +77,15 @@ pub struct KeyError {
 }
 
 /// Checks that a public key is a valid compressed BLS12-381 G1 point in the right subgroup.
+/// Keys proven valid by an earlier run are taken from the cache ([`keycache`]).
+///
+/// [`keycache`]: crate::source::keycache
 pub fn validate(key: &PubKey) -> Result<(), &'static str> {
+    if crate::source::keycache::known_valid(&key.0) {
+        return Ok(());
+    }
     blst::min_pk::PublicKey::key_validate(&key.0)
-        .map(|_| ())
+        .map(|_| crate::source::keycache::record_valid(&key.0))
         .map_err(|_| "not a valid BLS12-381 public key (not a compressed point of the G1 subgroup)")
 }
 

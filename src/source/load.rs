@@ -11,7 +11,7 @@ use crate::source::keyfiles::{self, KeyFile};
 use crate::source::{inventory, k8s, manifests, yaml};
 use rayon::prelude::*;
 use serde_saphyr::Spanned;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,12 +42,18 @@ pub struct Loaded {
     pub namespace: String,
     /// Key files read, in input order.
     pub key_files: Vec<LoadedKeyFile>,
-    /// Canonical path → index in `key_files`, so a file is read once.
-    key_index: HashMap<PathBuf, usize>,
+    /// Canonical path → index in `key_files`, so a file is read once (ordered: the files
+    /// under a directory are one range).
+    /// Keys are the paths' bytes: byte order keeps a directory's files together and
+    /// compares fast.
+    key_index: BTreeMap<std::ffi::OsString, usize>,
     /// Key files some `keys.from` claims.
     claimed: HashSet<usize>,
     /// The command-line paths (for naming unassigned key groups).
     args: Vec<String>,
+    /// Canonical roots of the directories walked from the command line: a `keys.from`
+    /// inside one needs no second walk (its files were all read already).
+    walked_roots: Vec<PathBuf>,
     /// What reading may cost and where it may go (`--max-file-size`, `--follow-symlinks`).
     pub limits: ReadLimits,
 }
@@ -164,12 +170,20 @@ pub fn read_text_bounded(path: &Path) -> Result<String, String> {
 /// open handle (the path may have changed in between); the read itself is bounded too,
 /// for a file that grows.
 pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
-    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
-    if !meta.is_file() {
-        return Err(ReadError::NotAFile(kind_of(meta.file_type())));
-    }
-    if meta.len() > max {
-        return Err(ReadError::TooLarge(meta.len()));
+    read_checked(path, max, true)
+}
+
+/// [`read_bounded`]; `stat_first: false` skips the check before opening, for a file a
+/// directory walk has just seen as a regular file (the check on the open handle stays).
+fn read_checked(path: &Path, max: u64, stat_first: bool) -> Result<Vec<u8>, ReadError> {
+    if stat_first {
+        let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+        if !meta.is_file() {
+            return Err(ReadError::NotAFile(kind_of(meta.file_type())));
+        }
+        if meta.len() > max {
+            return Err(ReadError::TooLarge(meta.len()));
+        }
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
@@ -212,9 +226,13 @@ pub fn load(paths: &[String]) -> Loaded {
 /// each key file once), its command-line argument.
 struct Pending {
     shown: String,
+    /// The path to open; `None` for stdin, whose bytes are in `stdin`.
     open: Option<PathBuf>,
+    stdin: Option<Vec<u8>>,
     canonical: Option<PathBuf>,
     group: usize,
+    /// Found by a walk that saw a regular file (not a link): no stat before opening.
+    regular: bool,
 }
 
 /// A file read, decoded, indexed and parsed (off the main thread), not yet in the database.
@@ -243,11 +261,11 @@ fn on_readers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 const UNPLACED: FileId = FileId(u32::MAX);
 
 /// Reads, decodes and parses one file; runs in parallel with the others.
-fn prepare(p: &Pending, stdin: Option<&[u8]>, limits: ReadLimits) -> Prepared {
+fn prepare(p: &Pending, limits: ReadLimits) -> Prepared {
     let bytes = match &p.open {
-        Some(path) => read_bounded(path, limits.max_file_size)
+        Some(path) => read_checked(path, limits.max_file_size, !p.regular)
             .map_err(|e| e.to_input_error(&p.shown, limits.max_file_size))?,
-        None => stdin.unwrap_or_default().to_vec(),
+        None => p.stdin.clone().unwrap_or_default(),
     };
     let text = match String::from_utf8(bytes) {
         Ok(t) if !t.contains('\0') => t,
@@ -280,11 +298,47 @@ fn prepare(p: &Pending, stdin: Option<&[u8]>, limits: ReadLimits) -> Prepared {
     Ok((src, parsed))
 }
 
-/// Reads every path into an existing [`Loaded`] (which may already hold config and data).
-pub fn load_into(out: &mut Loaded, paths: &[String]) {
-    out.args = paths.to_vec();
-    let mut pending = Vec::new();
-    let mut stdin = None;
+/// Files per reading task.
+const BATCH: usize = 256;
+
+/// One batch of files read: its number (for input order), the files and their results.
+type Batch = (usize, Vec<Pending>, Vec<Prepared>);
+
+/// Files found, read and parsed on the reader pool in batches as they are found.
+struct Batches<'a, 's> {
+    scope: &'a rayon::Scope<'s>,
+    done: &'s std::sync::Mutex<Vec<Batch>>,
+    limits: ReadLimits,
+    batch: Vec<Pending>,
+    count: usize,
+}
+
+impl Batches<'_, '_> {
+    fn push(&mut self, p: Pending) {
+        self.batch.push(p);
+        if self.batch.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let (n, done, limits) = (self.count, self.done, self.limits);
+        self.count += 1;
+        self.scope.spawn(move |_| {
+            let results: Vec<Prepared> = batch.iter().map(|p| prepare(p, limits)).collect();
+            if let Ok(mut d) = done.lock() {
+                d.push((n, batch, results));
+            }
+        });
+    }
+}
+
+/// The files the command-line paths name, in order (stdin read here, directories walked).
+fn find_inputs(out: &mut Loaded, paths: &[String], sink: &mut Batches<'_, '_>) {
     for (group, p) in paths.iter().enumerate() {
         if p == "-" {
             let mut buf = Vec::new();
@@ -295,40 +349,70 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
                         .push(ReadError::TooLarge(buf.len() as u64).to_input_error("-", max));
                     continue;
                 }
-                Ok(_) => stdin = Some(buf),
+                Ok(_) => {}
                 Err(e) => out.errors.push(InputError::file(
                     "io",
                     "-",
                     format!("cannot read stdin: {e}"),
                 )),
             }
-            pending.push(Pending {
+            sink.push(Pending {
                 shown: "-".into(),
                 open: None,
+                stdin: Some(buf),
                 canonical: None,
                 group,
+                regular: false,
             });
         } else if Path::new(p).is_dir() {
-            out.walk(p, group, &mut pending);
+            out.walk(p, group, &mut |f| sink.push(f));
+            if !out.limits.follow_symlinks
+                && let Ok(root) = Path::new(p).canonicalize()
+            {
+                out.walked_roots.push(root);
+            }
         } else {
             let canonical = Path::new(p).canonicalize().ok();
-            pending.push(Pending {
+            sink.push(Pending {
                 shown: p.clone(),
                 open: Some(PathBuf::from(p)),
+                stdin: None,
                 canonical,
                 group,
+                regular: false,
             });
         }
     }
-    // Read and parse in parallel; hand the results to the sources in input order, so the
-    // outcome never depends on scheduling.
-    let limits = out.limits;
-    let prepared: Vec<Prepared> = on_readers(|| {
-        pending
-            .par_iter()
-            .map(|p| prepare(p, stdin.as_deref(), limits))
-            .collect()
+}
+
+/// Reads every path into an existing [`Loaded`] (which may already hold config and data).
+pub fn load_into(out: &mut Loaded, paths: &[String]) {
+    out.args = paths.to_vec();
+    // Read and parse in parallel, batch by batch while the walk is still finding files;
+    // hand the results to the sources in input order, so the outcome never depends on
+    // scheduling.
+    let done = std::sync::Mutex::new(Vec::new());
+    on_readers(|| {
+        rayon::scope(|scope| {
+            let mut batches = Batches {
+                scope,
+                done: &done,
+                limits: out.limits,
+                batch: Vec::with_capacity(BATCH),
+                count: 0,
+            };
+            find_inputs(out, paths, &mut batches);
+            batches.flush();
+        });
     });
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    done.sort_by_key(|(n, _, _)| *n);
+    let (pending, prepared): (Vec<Pending>, Vec<Prepared>) = done
+        .into_iter()
+        .flat_map(|(_, ps, rs)| ps.into_iter().zip(rs))
+        .unzip();
     let mut requests = Vec::new();
     for (p, result) in pending.iter().zip(prepared) {
         out.files += 1;
@@ -508,7 +592,7 @@ fn parse(id: FileId, src: &SourceFile) -> Parsed {
 }
 
 impl Loaded {
-    fn walk(&mut self, dir: &str, group: usize, pending: &mut Vec<Pending>) {
+    fn walk(&mut self, dir: &str, group: usize, sink: &mut dyn FnMut(Pending)) {
         // Without --follow-symlinks, a file's canonical path is the root's plus the rest.
         let follow = self.limits.follow_symlinks;
         let root = Path::new(dir).canonicalize().ok();
@@ -563,11 +647,13 @@ impl Loaded {
                 root.as_ref()
                     .and_then(|r| Some(r.join(e.path().strip_prefix(dir).ok()?)))
             };
-            pending.push(Pending {
+            sink(Pending {
                 shown,
                 open: Some(e.path().to_path_buf()),
+                stdin: None,
                 canonical,
                 group,
+                regular: true,
             });
         }
     }
@@ -595,7 +681,7 @@ impl Loaded {
                 self.resolve_keystore_files(id, &mut k);
                 let idx = self.key_files.len();
                 if let Some(c) = canonical {
-                    self.key_index.insert(c, idx);
+                    self.key_index.insert(c.into_os_string(), idx);
                 }
                 self.key_files.push(LoadedKeyFile { id, group, file: k });
                 Vec::new()
@@ -729,16 +815,21 @@ impl Loaded {
             );
             return Vec::new();
         }
+        if let Some(found) = self.already_walked(target) {
+            return found;
+        }
         let mut pending = Vec::new();
         if target.is_dir() {
-            self.walk(&target.to_string_lossy(), 0, &mut pending);
+            self.walk(&target.to_string_lossy(), 0, &mut |p| pending.push(p));
         } else {
             let shown = target.to_string_lossy().into_owned();
             pending.push(Pending {
                 shown,
                 open: Some(target.to_path_buf()),
+                stdin: None,
                 canonical: target.canonicalize().ok(),
                 group: 0,
+                regular: false,
             });
         }
         // Files already read (from the command line) are reused; the rest are read now,
@@ -748,12 +839,12 @@ impl Loaded {
             .filter(|p| {
                 p.canonical
                     .as_ref()
-                    .is_none_or(|c| !self.key_index.contains_key(c))
+                    .is_none_or(|c| !self.key_index.contains_key(c.as_os_str()))
             })
             .collect();
         let limits = self.limits;
         let prepared: Vec<Prepared> =
-            on_readers(|| fresh.par_iter().map(|p| prepare(p, None, limits)).collect());
+            on_readers(|| fresh.par_iter().map(|p| prepare(p, limits)).collect());
         for (p, result) in fresh.iter().zip(prepared) {
             self.files += 1;
             match result {
@@ -772,8 +863,57 @@ impl Loaded {
         }
         pending
             .iter()
-            .filter_map(|p| self.key_index.get(p.canonical.as_ref()?).copied())
+            .filter_map(|p| {
+                self.key_index
+                    .get(p.canonical.as_ref()?.as_os_str())
+                    .copied()
+            })
             .collect()
+    }
+
+    /// The key files under `target` when a command-line walk already read every file there
+    /// (the directory lies inside a walked root, under no hidden folder): their indexes,
+    /// in input order. `None`: `target` must be read.
+    fn already_walked(&self, target: &Path) -> Option<Vec<usize>> {
+        let target = target.canonicalize().ok()?;
+        let covered = self.walked_roots.iter().any(|root| {
+            target.strip_prefix(root).is_ok_and(|rest| {
+                !rest
+                    .components()
+                    .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+            })
+        });
+        if !covered {
+            return None;
+        }
+        let is_dir = target.is_dir();
+        let ext_ok =
+            |p: &Path| EXTENSIONS.contains(&p.extension().and_then(|x| x.to_str()).unwrap_or(""));
+        if !is_dir && !ext_ok(&target) {
+            // A file named directly is read whatever its extension; the walk skipped it.
+            return None;
+        }
+        let mut found: Vec<usize> = if is_dir {
+            // every path that starts with `target/`, a range in byte order
+            let mut prefix = target.into_os_string();
+            prefix.push(std::path::MAIN_SEPARATOR_STR);
+            self.key_index
+                .range(prefix.clone()..)
+                .take_while(|(path, _)| {
+                    path.as_encoded_bytes()
+                        .starts_with(prefix.as_encoded_bytes())
+                })
+                .map(|(_, &i)| i)
+                .collect()
+        } else {
+            self.key_index
+                .get(target.as_os_str())
+                .copied()
+                .into_iter()
+                .collect()
+        };
+        found.sort_unstable();
+        Some(found)
     }
 
     fn attach(&mut self, r: &inventory::FromRequest, set: KeySet) {

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod files;
 pub mod inventory;
 pub mod k8s;
+pub mod keycache;
 pub mod keyfiles;
 pub mod load;
 pub mod manifests;

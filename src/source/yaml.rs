@@ -141,6 +141,112 @@ impl Node {
     }
 }
 
+/// Deserializes a typed value straight from a span tree (no intermediate
+/// `serde_json::Value`), with the same data model as JSON: integers, floats (non-finite
+/// ones read as null, as JSON has none), strings, sequences, mappings with string keys.
+#[derive(Clone, Copy)]
+pub struct NodeDeserializer<'a>(pub &'a Node);
+
+impl<'de> Deserializer<'de> for NodeDeserializer<'de> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Node::Bool(b) => v.visit_bool(*b),
+            Node::Int(i) => v.visit_i64(*i),
+            Node::UInt(u) => v.visit_u64(*u),
+            Node::Float(f) if f.is_finite() => v.visit_f64(*f),
+            Node::Null | Node::Float(_) => v.visit_unit(),
+            Node::Str(s) => v.visit_borrowed_str(s),
+            Node::Seq(items) => {
+                let mut seq = de::value::SeqDeserializer::new(
+                    items.iter().map(|i| NodeDeserializer(&i.value)),
+                );
+                let out = v.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(out)
+            }
+            Node::Map(entries) => {
+                let mut map = de::value::MapDeserializer::new(
+                    entries
+                        .iter()
+                        .map(|(k, val)| (k.value.as_str(), NodeDeserializer(&val.value))),
+                );
+                let out = v.visit_map(&mut map)?;
+                map.end()?;
+                Ok(out)
+            }
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Node::Null => v.visit_none(),
+            Node::Float(f) if !f.is_finite() => v.visit_none(),
+            _ => v.visit_some(self),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Node::Str(s) => {
+                de::value::BorrowedStrDeserializer::new(s).deserialize_enum(name, variants, v)
+            }
+            Node::Map(entries) if entries.len() == 1 => {
+                let (k, val) = &entries[0];
+                v.visit_enum(de::value::MapAccessDeserializer::new(
+                    de::value::MapDeserializer::new(std::iter::once((
+                        k.value.as_str(),
+                        NodeDeserializer(&val.value),
+                    ))),
+                ))
+            }
+            _ => Err(de::Error::invalid_type(self.unexpected(), &"an enum")),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        v: V,
+    ) -> Result<V::Value, Self::Error> {
+        v.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+        ignored_any
+    }
+}
+
+impl<'de> de::IntoDeserializer<'de, de::value::Error> for NodeDeserializer<'de> {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl NodeDeserializer<'_> {
+    fn unexpected(&self) -> de::Unexpected<'_> {
+        match self.0 {
+            Node::Null => de::Unexpected::Unit,
+            Node::Bool(b) => de::Unexpected::Bool(*b),
+            Node::Int(i) => de::Unexpected::Signed(*i),
+            Node::UInt(u) => de::Unexpected::Unsigned(*u),
+            Node::Float(f) => de::Unexpected::Float(*f),
+            Node::Str(s) => de::Unexpected::Str(s),
+            Node::Seq(_) => de::Unexpected::Seq,
+            Node::Map(_) => de::Unexpected::Map,
+        }
+    }
+}
+
 /// A compact span tree kept for the lifetime of a run: every node knows the byte range it
 /// is written at (about 1/5 of the memory of serde-saphyr's `Spanned<Node>`, which carries
 /// two full locations per node). Built from a parsed [`Node`] tree once the document is

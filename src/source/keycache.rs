@@ -1,0 +1,192 @@
+//! A cache of public keys already proven valid BLS12-381 G1 points, kept between runs.
+//!
+//! Validating a public key (decompression and the subgroup check) costs about 40 µs of CPU,
+//! which at 100,000 keys is most of a run. A key's validity never changes, so the keys that
+//! passed are remembered in `valid-pubkeys-v1.bin` under the cache directory
+//! (`--cache-dir`, `STAKELINT_CACHE_DIR`, else `$XDG_CACHE_HOME/stakelint`, else
+//! `~/.cache/stakelint`); `--no-cache` / `STAKELINT_NO_CACHE=1` turns it off. Only public
+//! keys are stored (no secret, nothing about where a key was found), only keys that passed,
+//! and a cache that is missing, unreadable, corrupt or of another version is ignored (it
+//! costs time, never a result). Writing is atomic (a temporary file renamed over the old
+//! one), so concurrent runs never read a torn file; a failed write is silent.
+//!
+//! The cache is process-wide: [`install`] once, before reading inputs; [`keyfiles::validate`]
+//! consults it and records what it proves; [`persist`] after the run.
+//!
+//! [`keyfiles::validate`]: crate::source::keyfiles::validate
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+/// The file's first bytes (format and version).
+const MAGIC: &[u8; 16] = b"stakelint-pk-v1\n";
+/// File name under the cache directory.
+pub const FILE: &str = "valid-pubkeys-v1.bin";
+/// The most keys kept (48 bytes each: 96 MiB). Beyond it, only this run's keys are kept.
+pub const MAX_KEYS: usize = 2_000_000;
+
+type Key = [u8; 48];
+
+struct Cache {
+    dir: PathBuf,
+    /// Keys proven valid by earlier runs.
+    known: HashSet<Key>,
+    /// Keys this run proved valid or found in `known` (what the next file holds).
+    used: Mutex<HashSet<Key>>,
+    /// Whether this run proved a key `known` did not hold (the file must be written).
+    fresh: std::sync::atomic::AtomicBool,
+}
+
+static CACHE: OnceLock<Cache> = OnceLock::new();
+
+/// The cache directory: `dir` if given, else `$XDG_CACHE_HOME/stakelint`, else
+/// `$HOME/.cache/stakelint`; `None` when none can be told.
+pub fn default_dir(dir: Option<&Path>) -> Option<PathBuf> {
+    if let Some(d) = dir {
+        return Some(d.to_path_buf());
+    }
+    let nonempty = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty());
+    nonempty("XDG_CACHE_HOME")
+        .map(|x| PathBuf::from(x).join("stakelint"))
+        .or_else(|| nonempty("HOME").map(|h| PathBuf::from(h).join(".cache").join("stakelint")))
+}
+
+/// Loads the cache of `dir` and makes it the process's (once; later calls do nothing).
+/// Returns the number of keys known.
+pub fn install(dir: &Path) -> usize {
+    let known = read(&dir.join(FILE));
+    let n = known.len();
+    let _ = CACHE.set(Cache {
+        dir: dir.to_path_buf(),
+        known,
+        used: Mutex::new(HashSet::new()),
+        fresh: std::sync::atomic::AtomicBool::new(false),
+    });
+    n
+}
+
+/// Whether the key is known valid; when a cache is installed, notes it as used.
+pub fn known_valid(key: &Key) -> bool {
+    let Some(c) = CACHE.get() else {
+        return false;
+    };
+    if !c.known.contains(key) {
+        return false;
+    }
+    if let Ok(mut used) = c.used.lock() {
+        used.insert(*key);
+    }
+    true
+}
+
+/// Records a key just proven valid.
+pub fn record_valid(key: &Key) {
+    if let Some(c) = CACHE.get() {
+        if let Ok(mut used) = c.used.lock() {
+            used.insert(*key);
+        }
+        c.fresh.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Writes the cache back when this run proved new keys: the keys used now, plus the earlier
+/// ones while the total stays within [`MAX_KEYS`]. Errors are ignored (a cache is optional).
+pub fn persist() {
+    let Some(c) = CACHE.get() else {
+        return;
+    };
+    if !c.fresh.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let Ok(used) = c.used.lock() else {
+        return;
+    };
+    let mut keys: Vec<&Key> = used.iter().take(MAX_KEYS).collect();
+    if keys.len() + c.known.len() <= MAX_KEYS {
+        keys.extend(c.known.iter().filter(|k| !used.contains(*k)));
+    }
+    keys.sort_unstable();
+    let _ = write(&c.dir, &keys);
+}
+
+/// The keys of a cache file; empty when it is missing, too large, or not a cache file.
+fn read(path: &Path) -> HashSet<Key> {
+    let max = (MAX_KEYS * 48 + MAGIC.len()) as u64;
+    let Ok(bytes) = crate::source::load::read_bounded(path, max) else {
+        return HashSet::new();
+    };
+    let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) else {
+        return HashSet::new();
+    };
+    if body.len() % 48 != 0 {
+        return HashSet::new();
+    }
+    body.chunks_exact(48)
+        .filter_map(|c| Key::try_from(c).ok())
+        .collect()
+}
+
+fn write(dir: &Path, keys: &[&Key]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(".{FILE}.{}.{nanos}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        f.write_all(MAGIC)?;
+        for k in keys {
+            f.write_all(k.as_slice())?;
+        }
+        f.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?
+            .sync_all()?;
+        std::fs::rename(&tmp, dir.join(FILE))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_round_trip_and_bad_files_are_empty() {
+        let dir = std::env::temp_dir().join(format!("stakelint-keycache-{}", std::process::id()));
+        let a = [1u8; 48];
+        let b = [2u8; 48];
+        write(&dir, &[&a, &b]).expect("writes");
+        let got = read(&dir.join(FILE));
+        assert_eq!(got, HashSet::from([a, b]));
+        // truncated: not a whole number of keys
+        let mut bytes = std::fs::read(dir.join(FILE)).expect("reads");
+        bytes.pop();
+        std::fs::write(dir.join(FILE), &bytes).expect("writes");
+        assert!(read(&dir.join(FILE)).is_empty());
+        // another format
+        std::fs::write(dir.join(FILE), b"not a cache").expect("writes");
+        assert!(read(&dir.join(FILE)).is_empty());
+        assert!(read(&dir.join("missing")).is_empty());
+        // no temporary file is left behind
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .expect("lists")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_directory_follows_the_xdg_convention() {
+        assert_eq!(
+            default_dir(Some(Path::new("/x"))),
+            Some(PathBuf::from("/x"))
+        );
+    }
+}
