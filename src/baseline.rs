@@ -46,11 +46,8 @@ pub fn fingerprint(db: &SourceDb, f: &Finding) -> String {
     let (path, text) = f.primary.map_or((String::new(), String::new()), |o| {
         // Secret values are masked before hashing: a fingerprint must not let anyone
         // confirm a guessed secret.
-        let redacted = db.redacted(o.file);
-        let span = redacted
-            .get(o.span.start as usize..o.span.end())
-            .unwrap_or("");
-        (normal_path(&db.get(o.file).path), normal_text(span))
+        let span = db.redacted_text(o);
+        (normal_path(&db.get(o.file).path), normal_text(&span))
     });
     field(&path);
     field(&text);

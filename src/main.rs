@@ -4,3 +4,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     stakelint::cli::main()
 }
+
+// mimalloc (as ruff and uv use): the many small allocations of parsing on several threads
+// cost about a fifth less time than with the system allocator (see README "Performance").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -5,3 +5,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     stakelint::cli::kubectl_main()
 }
+
+// The same allocator as `stakelint` (see src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -85,6 +85,11 @@ impl SourceDb {
         FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
     }
 
+    /// Makes room for `n` more files.
+    pub fn reserve(&mut self, n: usize) {
+        self.files.reserve(n);
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
@@ -129,6 +134,31 @@ impl SourceDb {
         }
         // Masking whole bytes of multi-byte characters keeps valid UTF-8 (all become `*`).
         String::from_utf8(bytes).map_or_else(|_| Arc::from(""), Arc::from)
+    }
+
+    /// The text an origin covers, secret ranges masked as in [`SourceDb::redacted`]
+    /// (without copying the whole file).
+    pub fn redacted_text(&self, origin: Origin) -> std::borrow::Cow<'_, str> {
+        let f = self.get(origin.file);
+        let (start, end) = (origin.span.start as usize, origin.span.end());
+        let Some(text) = f.text.get(start..end) else {
+            return "".into();
+        };
+        let overlapping = |s: &&Span| (s.start as usize) < end && s.end() > start;
+        if !f.secrets.iter().any(|s| overlapping(&s)) {
+            return text.into();
+        }
+        let mut bytes = text.as_bytes().to_vec();
+        for s in f.secrets.iter().filter(overlapping) {
+            let from = (s.start as usize).max(start) - start;
+            let to = s.end().min(end) - start;
+            for b in &mut bytes[from..to] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b'*';
+                }
+            }
+        }
+        String::from_utf8(bytes).map_or_else(|_| "".into(), Into::into)
     }
 
     /// Records the JSON pointer of every node of `file` (an object read from a cluster, which
@@ -204,5 +234,12 @@ mod tests {
         let r = db.redacted(id);
         assert_eq!(&*r, "a: *******\nb: ok\n");
         assert_eq!(r.len(), db.get(id).text.len());
+        // a range of the text: the same masking, only the part asked for
+        let part = |start, len| db.redacted_text(Origin::new(id, Span::new(start, len)));
+        assert_eq!(part(0, 4), "a: *");
+        assert_eq!(part(4, 6), "******");
+        assert_eq!(part(3, 9), "*******\nb");
+        assert_eq!(part(11, 5), "b: ok");
+        assert_eq!(part(99, 1), "");
     }
 }

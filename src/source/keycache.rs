@@ -33,10 +33,8 @@ struct Cache {
     dir: PathBuf,
     /// Keys proven valid by earlier runs.
     known: HashSet<Key>,
-    /// Keys this run proved valid or found in `known` (what the next file holds).
-    used: Mutex<HashSet<Key>>,
-    /// Whether this run proved a key `known` did not hold (the file must be written).
-    fresh: std::sync::atomic::AtomicBool,
+    /// Keys this run proved valid that `known` did not hold.
+    fresh: Mutex<Vec<Key>>,
 }
 
 static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -61,51 +59,44 @@ pub fn install(dir: &Path) -> usize {
     let _ = CACHE.set(Cache {
         dir: dir.to_path_buf(),
         known,
-        used: Mutex::new(HashSet::new()),
-        fresh: std::sync::atomic::AtomicBool::new(false),
+        fresh: Mutex::new(Vec::new()),
     });
     n
 }
 
-/// Whether the key is known valid; when a cache is installed, notes it as used.
+/// Whether an installed cache knows the key valid.
 pub fn known_valid(key: &Key) -> bool {
-    let Some(c) = CACHE.get() else {
-        return false;
-    };
-    if !c.known.contains(key) {
-        return false;
-    }
-    if let Ok(mut used) = c.used.lock() {
-        used.insert(*key);
-    }
-    true
+    CACHE.get().is_some_and(|c| c.known.contains(key))
 }
 
 /// Records a key just proven valid.
 pub fn record_valid(key: &Key) {
-    if let Some(c) = CACHE.get() {
-        if let Ok(mut used) = c.used.lock() {
-            used.insert(*key);
-        }
-        c.fresh.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(c) = CACHE.get()
+        && let Ok(mut fresh) = c.fresh.lock()
+    {
+        fresh.push(*key);
     }
 }
 
-/// Writes the cache back when this run proved new keys: the keys used now, plus the earlier
-/// ones while the total stays within [`MAX_KEYS`]. Errors are ignored (a cache is optional).
+/// Writes the cache back when this run proved new keys: the earlier keys and the new ones;
+/// past [`MAX_KEYS`] the earlier ones are dropped (the cache starts again from this run).
+/// Errors are ignored (a cache is optional).
 pub fn persist() {
     let Some(c) = CACHE.get() else {
         return;
     };
-    if !c.fresh.load(std::sync::atomic::Ordering::Relaxed) {
-        return;
-    }
-    let Ok(used) = c.used.lock() else {
+    let Ok(mut fresh) = c.fresh.lock() else {
         return;
     };
-    let mut keys: Vec<&Key> = used.iter().take(MAX_KEYS).collect();
+    if fresh.is_empty() {
+        return;
+    }
+    fresh.sort_unstable();
+    fresh.dedup();
+    fresh.truncate(MAX_KEYS);
+    let mut keys: Vec<&Key> = fresh.iter().collect();
     if keys.len() + c.known.len() <= MAX_KEYS {
-        keys.extend(c.known.iter().filter(|k| !used.contains(*k)));
+        keys.extend(c.known.iter());
     }
     keys.sort_unstable();
     let _ = write(&c.dir, &keys);
