@@ -358,3 +358,57 @@ fn a_corrupt_or_unwritable_key_cache_is_ignored() {
     let not_a_dir = dir.write("not-a-dir", "x");
     assert_eq!(lint_keys_json(Some(Path::new(&not_a_dir))), uncached);
 }
+
+/// Copies every file of `from` into `to` (created), one level deep.
+fn copy_dir(from: &str, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn keys_from_inside_a_walked_directory_reads_the_same_keys_as_alone() {
+    // `keys.from` naming a folder the command-line walk already read (keys/teku), a hidden
+    // folder the walk skipped (.vault), and one file directly: the same keys whether the
+    // inventory is linted alone or inside its directory.
+    let dir = Temp::new("walked");
+    copy_dir("fixtures/keys/teku/keys", &dir.0.join("keys/teku"));
+    copy_dir("fixtures/keys/deposit", &dir.0.join(".vault"));
+    let one = std::fs::read_dir("fixtures/keys/teku/keys")
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    std::fs::create_dir_all(dir.0.join("single")).unwrap();
+    std::fs::copy(one.path(), dir.0.join("single/one.json")).unwrap();
+    let inv = dir.write(
+        "inventory.yaml",
+        "apiVersion: stakelint.io/v1\nkind: Inventory\nspec:\n  environments:\n    - name: bm\n      validatorClients:\n        - name: a\n          client: teku\n          keys: {from: keys/teku}\n        - name: b\n          client: lighthouse\n          keys: {from: .vault}\n        - name: c\n          client: lodestar\n          keys: {from: single/one.json}\n",
+    );
+    let keys_of = |a: &Analysis| -> Vec<(String, usize)> {
+        a.model.environments[0]
+            .validator_clients
+            .iter()
+            .map(|v| (v.name.value.clone(), v.keys.pubkeys.len()))
+            .collect()
+    };
+    let alone = analyze_paths(&[&inv]);
+    let walked = analyze_paths(&[&dir.0.to_string_lossy()]);
+    assert!(alone.errors.is_empty(), "{:?}", alone.errors);
+    assert!(walked.errors.is_empty(), "{:?}", walked.errors);
+    let want = vec![
+        ("a".to_owned(), 2),
+        ("b".to_owned(), 8),
+        ("c".to_owned(), 1),
+    ];
+    assert_eq!(keys_of(&alone), want);
+    assert_eq!(keys_of(&walked), want);
+    // every key file under the directory is claimed by the inventory: nothing unassigned
+    assert!(
+        walked.model.unassigned_keys.is_empty(),
+        "{:?}",
+        walked.model.unassigned_keys
+    );
+}
