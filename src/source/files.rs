@@ -10,7 +10,9 @@ pub struct SourceFile {
     /// `<builtin>/…` for embedded data.
     pub path: String,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Byte offsets of line starts, computed when first asked for (most key files are never
+    /// asked: no finding points into them).
+    line_starts: std::sync::OnceLock<Vec<u32>>,
     /// Byte ranges of secret values (keystore `crypto`, private keys, Secret data): never
     /// shown; see [`SourceDb::redacted`].
     secrets: Vec<Span>,
@@ -21,31 +23,37 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: String, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
-        let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
         Self {
             path,
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
             secrets: Vec::new(),
             pointers: Vec::new(),
         }
     }
 
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            );
+            starts
+        })
+    }
+
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self
-            .line_starts
+        let starts = self.line_starts();
+        let line = starts
             .partition_point(|&s| s as usize <= offset)
             .saturating_sub(1);
-        let start = self.line_starts[line] as usize;
+        let start = starts[line] as usize;
         let col = self
             .text
             .get(start..offset)
@@ -55,7 +63,7 @@ impl SourceFile {
 
     /// Byte offset of a 1-based line and 1-based character column (clamped to the text).
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(&start) = self.line_starts().get(line.saturating_sub(1)) else {
             return self.text.len();
         };
         let start = start as usize;
@@ -69,7 +77,7 @@ impl SourceFile {
 
     /// Number of lines.
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 }
 
