@@ -21,7 +21,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -62,7 +62,16 @@ struct Mock {
     port: u16,
     /// Every request line's target (`/api/v1/pods?limit=500`).
     requests: Arc<Mutex<Vec<String>>>,
+    in_flight: Arc<InFlight>,
     stop: Arc<AtomicBool>,
+}
+
+/// Requests being answered (from the request read to the response ready to be written),
+/// and the most there were at the same moment.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    max: AtomicUsize,
 }
 
 impl Drop for Mock {
@@ -104,16 +113,25 @@ impl Mock {
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let in_flight = Arc::new(InFlight::default());
         let stop = Arc::new(AtomicBool::new(false));
         let state: Arc<State> = Arc::new((resources, faults, page));
-        let (log, halt) = (Arc::clone(&requests), Arc::clone(&stop));
+        let (log, flight, halt) = (
+            Arc::clone(&requests),
+            Arc::clone(&in_flight),
+            Arc::clone(&stop),
+        );
         std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(60);
             while !halt.load(Ordering::SeqCst) && Instant::now() < deadline {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let (state, log, halt) =
-                            (Arc::clone(&state), Arc::clone(&log), Arc::clone(&halt));
+                        let (state, log, flight, halt) = (
+                            Arc::clone(&state),
+                            Arc::clone(&log),
+                            Arc::clone(&flight),
+                            Arc::clone(&halt),
+                        );
                         std::thread::spawn(move || {
                             if silent {
                                 // Hold the connection open, answer nothing.
@@ -124,7 +142,7 @@ impl Mock {
                                 drop(stream);
                                 return;
                             }
-                            serve(stream, &state, &log);
+                            serve(stream, &state, &log, &flight);
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -134,6 +152,7 @@ impl Mock {
         Mock {
             port,
             requests,
+            in_flight,
             stop,
         }
     }
@@ -145,9 +164,14 @@ impl Mock {
     fn requests(&self) -> Vec<String> {
         self.requests.lock().map(|r| r.clone()).unwrap_or_default()
     }
+
+    /// The most requests that were being answered at the same moment.
+    fn max_in_flight(&self) -> usize {
+        self.in_flight.max.load(Ordering::SeqCst)
+    }
 }
 
-fn serve(mut stream: TcpStream, state: &State, log: &Mutex<Vec<String>>) {
+fn serve(mut stream: TcpStream, state: &State, log: &Mutex<Vec<String>>, flight: &InFlight) {
     let (resources, faults, server_page) = (&state.0, &state.1, state.2);
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
@@ -169,6 +193,8 @@ fn serve(mut stream: TcpStream, state: &State, log: &Mutex<Vec<String>>) {
     if let Ok(mut l) = log.lock() {
         l.push(target.clone());
     }
+    let now = flight.now.fetch_add(1, Ordering::SeqCst) + 1;
+    flight.max.fetch_max(now, Ordering::SeqCst);
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let params: HashMap<&str, &str> = query
         .split('&')
@@ -244,6 +270,9 @@ fn serve(mut stream: TcpStream, state: &State, log: &Mutex<Vec<String>>) {
         "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
+    // No longer in flight once the answer is ready: a client that waits for it before its
+    // next request is never counted twice.
+    flight.now.fetch_sub(1, Ordering::SeqCst);
     let _ = stream.write_all(response.as_bytes());
     let _ = stream.flush();
 }
@@ -959,6 +988,92 @@ fn forbidden_cluster_scope_lists_say_what_is_not_assessed() {
             .iter()
             .any(|r| r.starts_with("/api/v1/pods?"))
     );
+}
+
+/// Every kind is listed concurrently. With every answer 50 ms late and one object per page,
+/// list calls of different kinds are answered at the same moment (pages of one kind cannot
+/// be: each waits for the previous page's `continue` token), every page of every kind is
+/// fetched, and the objects read are those read without the delay. Nothing is timed: the
+/// server counts the requests it is answering at once.
+#[test]
+fn kinds_are_listed_concurrently_and_every_page_is_fetched() {
+    // Several kinds of several pages: 3 Nodes, 5 Pods, 4 ConfigMaps, 3 Services.
+    let served = || {
+        let mut r = cluster();
+        let cms = r.get_mut("configmaps").unwrap();
+        for i in 1..4 {
+            cms.items
+                .push(json!({"metadata": meta(&format!("extra-{i}"), Some(NS)),
+                "data": {"network": "hoodi"}}));
+        }
+        let svcs = r.get_mut("services").unwrap();
+        for i in 1..3 {
+            svcs.items
+                .push(json!({"metadata": meta(&format!("extra-{i}"), Some(NS)),
+                "spec": {"ports": [{"port": 8080}]}}));
+        }
+        r
+    };
+    // (plural, continue token) of every page: one request per object, the first without
+    // a token.
+    let mut expected: Vec<(String, Option<String>)> = served()
+        .iter()
+        .flat_map(|(plural, s)| {
+            (0..s.items.len()).map(|i| ((*plural).to_owned(), (i > 0).then(|| i.to_string())))
+        })
+        .collect();
+    expected.sort();
+    let kinds = served().len();
+    let pages = |reqs: &[String]| {
+        let mut p: Vec<(String, Option<String>)> = reqs
+            .iter()
+            .map(|r| {
+                let (path, query) = r.split_once('?').unwrap_or((r, ""));
+                let plural = path.rsplit('/').next().unwrap_or("").to_owned();
+                let token = query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("continue="))
+                    .map(str::to_owned);
+                (plural, token)
+            })
+            .collect();
+        p.sort();
+        p
+    };
+    let docs = |s: &Snapshot| -> Vec<(String, String)> {
+        s.docs
+            .iter()
+            .map(|d| (d.path.clone(), d.text.clone()))
+            .collect()
+    };
+
+    let plain = Mock::start_paged(served(), HashMap::new(), false, 1);
+    let dir = temp_dir("concurrent-plain");
+    let undelayed = cluster::read(&options(&kubeconfig(&dir, &plain.url())));
+    assert!(undelayed.errors.is_empty(), "{:?}", undelayed.errors);
+    assert_eq!(pages(&plain.requests()), expected);
+
+    let late: HashMap<&'static str, Fault> = served()
+        .keys()
+        .map(|k| (*k, Fault::Slow(Duration::from_millis(50))))
+        .collect();
+    let mock = Mock::start_paged(served(), late, false, 1);
+    let dir = temp_dir("concurrent");
+    let delayed = cluster::read(&options(&kubeconfig(&dir, &mock.url())));
+    assert!(delayed.errors.is_empty(), "{:?}", delayed.errors);
+    // Every page of every kind, each once.
+    let reqs = mock.requests();
+    assert_eq!(pages(&reqs), expected, "{reqs:?}");
+    // Lists of different kinds overlapped; never two pages of one kind.
+    let max = mock.max_in_flight();
+    assert!(
+        max >= 2,
+        "at most {max} request in flight: the lists ran one after another"
+    );
+    assert!(max <= kinds, "{max} requests in flight for {kinds} kinds");
+    // The same objects, in the same order, as without the delay.
+    assert_eq!(docs(&delayed), docs(&undelayed));
+    assert_eq!(delayed.docs.len(), expected.len());
 }
 
 #[test]
