@@ -15,7 +15,6 @@
 //!
 //! [`keyfiles::validate`]: crate::source::keyfiles::validate
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -31,8 +30,10 @@ type Key = [u8; 48];
 
 struct Cache {
     dir: PathBuf,
-    /// Keys proven valid by earlier runs.
-    known: HashSet<Key>,
+    /// Keys proven valid by earlier runs: the file's bytes after the header, 48 per key,
+    /// sorted (binary search over the bytes as read: no more memory than the file, nothing
+    /// to build).
+    known: Known,
     /// Keys this run proved valid that `known` did not hold.
     fresh: Mutex<Vec<Key>>,
 }
@@ -69,6 +70,37 @@ pub fn known_valid(key: &Key) -> bool {
     CACHE.get().is_some_and(|c| c.known.contains(key))
 }
 
+/// Sorted keys, 48 bytes each, back to back.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Known(Vec<u8>);
+
+impl Known {
+    fn len(&self) -> usize {
+        self.0.len() / 48
+    }
+
+    fn key(&self, i: usize) -> &[u8] {
+        &self.0[i * 48..(i + 1) * 48]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.0.chunks_exact(48)
+    }
+
+    fn contains(&self, key: &Key) -> bool {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.key(mid).cmp(key.as_slice()) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+}
+
 /// Records a key just proven valid.
 pub fn record_valid(key: &Key) {
     if let Some(c) = CACHE.get()
@@ -94,32 +126,31 @@ pub fn persist() {
     fresh.sort_unstable();
     fresh.dedup();
     fresh.truncate(MAX_KEYS);
-    let mut keys: Vec<&Key> = fresh.iter().collect();
+    let mut keys: Vec<&[u8]> = fresh.iter().map(<[u8; 48]>::as_slice).collect();
     if keys.len() + c.known.len() <= MAX_KEYS {
         keys.extend(c.known.iter());
+        keys.sort_unstable();
     }
-    keys.sort_unstable();
     let _ = write(&c.dir, &keys);
 }
 
-/// The keys of a cache file; empty when it is missing, too large, or not a cache file.
-fn read(path: &Path) -> HashSet<Key> {
+/// The keys of a cache file; empty when it is missing, too large, not a cache file, or not
+/// whole keys in strictly increasing order (as written).
+fn read(path: &Path) -> Known {
     let max = (MAX_KEYS * 48 + MAGIC.len()) as u64;
-    let Ok(bytes) = crate::source::load::read_bounded(path, max) else {
-        return HashSet::new();
+    let Ok(mut bytes) = crate::source::load::read_bounded(path, max) else {
+        return Known::default();
     };
-    let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) else {
-        return HashSet::new();
-    };
-    if body.len() % 48 != 0 {
-        return HashSet::new();
+    if !bytes.starts_with(MAGIC) || !(bytes.len() - MAGIC.len()).is_multiple_of(48) {
+        return Known::default();
     }
-    body.chunks_exact(48)
-        .filter_map(|c| Key::try_from(c).ok())
-        .collect()
+    bytes.drain(..MAGIC.len());
+    let known = Known(bytes);
+    let sorted = (1..known.len()).all(|i| known.key(i - 1) < known.key(i));
+    if sorted { known } else { Known::default() }
 }
 
-fn write(dir: &Path, keys: &[&Key]) -> std::io::Result<()> {
+fn write(dir: &Path, keys: &[&[u8]]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -129,7 +160,7 @@ fn write(dir: &Path, keys: &[&Key]) -> std::io::Result<()> {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         f.write_all(MAGIC)?;
         for k in keys {
-            f.write_all(k.as_slice())?;
+            f.write_all(k)?;
         }
         f.into_inner()
             .map_err(std::io::IntoInnerError::into_error)?
@@ -153,16 +184,21 @@ mod tests {
         let b = [2u8; 48];
         write(&dir, &[&a, &b]).expect("writes");
         let got = read(&dir.join(FILE));
-        assert_eq!(got, HashSet::from([a, b]));
+        assert_eq!(got.len(), 2);
+        assert!(got.contains(&a) && got.contains(&b) && !got.contains(&[3u8; 48]));
+        assert!(!got.contains(&[0u8; 48]) && !got.contains(&[9u8; 48]));
+        // not in order (not written by stakelint): ignored
+        write(&dir, &[&b, &a]).expect("writes");
+        assert_eq!(read(&dir.join(FILE)).len(), 0);
         // truncated: not a whole number of keys
         let mut bytes = std::fs::read(dir.join(FILE)).expect("reads");
         bytes.pop();
         std::fs::write(dir.join(FILE), &bytes).expect("writes");
-        assert!(read(&dir.join(FILE)).is_empty());
+        assert_eq!(read(&dir.join(FILE)).len(), 0);
         // another format
         std::fs::write(dir.join(FILE), b"not a cache").expect("writes");
-        assert!(read(&dir.join(FILE)).is_empty());
-        assert!(read(&dir.join("missing")).is_empty());
+        assert_eq!(read(&dir.join(FILE)).len(), 0);
+        assert_eq!(read(&dir.join("missing")).len(), 0);
         // no temporary file is left behind
         let left: Vec<_> = std::fs::read_dir(&dir)
             .expect("lists")

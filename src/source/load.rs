@@ -244,18 +244,24 @@ type Prepared = Result<(SourceFile, Parsed), InputError>;
 /// takes more than the default 2 MiB in a debug build. The stack is only reserved, not
 /// used, until needed.
 fn on_readers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match readers() {
+        Some(p) => p.install(f),
+        None => f(),
+    }
+}
+
+/// The reading threads (also used to build the manifest model and to free what was read:
+/// one set of threads, so memory freed by one is reused by the others).
+fn readers() -> Option<&'static rayon::ThreadPool> {
     static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    let pool = POOL.get_or_init(|| {
+    POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
             .stack_size(64 << 20)
             .thread_name(|i| format!("stakelint-read-{i}"))
             .build()
             .ok()
-    });
-    match pool {
-        Some(p) => p.install(f),
-        None => f(),
-    }
+    })
+    .as_ref()
 }
 
 /// Placeholder id of a file parsed before it has its place in the database.
@@ -951,13 +957,17 @@ impl Loaded {
         } else {
             self.namespace.as_str()
         };
-        let (mut model, errors) = manifests::build(&self.objects, &self.db, ns);
+        let (objects, db) = (&self.objects, &self.db);
+        let (mut model, errors) = on_readers(|| manifests::build(objects, db, ns));
         self.errors.extend(errors);
         // The model holds what the rules need: the typed objects and their span trees go,
         // freed on another thread while the rules run (at 20,000 objects freeing costs
         // about 0.1 s).
         let objects = std::mem::take(&mut self.objects);
-        rayon::spawn(move || drop(objects));
+        match readers() {
+            Some(p) => p.spawn(move || drop(objects)),
+            None => drop(objects),
+        }
         model.overlay(std::mem::take(&mut self.model));
         let mut groups: Vec<(Option<usize>, Vec<Located<PubKey>>, Origin)> = Vec::new();
         for (i, kf) in self.key_files.iter().enumerate() {

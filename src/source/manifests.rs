@@ -16,6 +16,7 @@ use crate::source::k8s::{Object, Typed, escape};
 use crate::source::keyfiles;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 mod second_wave;
@@ -121,14 +122,32 @@ pub fn build(objects: &[Object], db: &SourceDb, namespace: &str) -> (Model, Vec<
         index: Index::new(objects, namespace),
         envs: HashMap::new(),
         by_ns: HashMap::new(),
-        exposing: std::cell::OnceCell::new(),
+        exposing: std::sync::OnceLock::new(),
     };
     let workloads = b.workloads();
     for (i, w) in workloads.iter().enumerate() {
         b.by_ns.entry(w.namespace.clone()).or_default().push(i);
     }
-    for w in &workloads {
-        b.workload(w, &workloads);
+    // Each workload is read on its own (in parallel); what it adds is merged in input
+    // order, so the model never depends on scheduling.
+    let parts: Vec<(Option<Part>, Acc)> = {
+        let b = &b;
+        workloads
+            .par_iter()
+            .map(|w| {
+                let mut acc = Acc::default();
+                let part = b.workload(w, &workloads, &mut acc);
+                (part, acc)
+            })
+            .collect()
+    };
+    for (part, acc) in parts {
+        b.errors.extend(acc.errors);
+        b.claimed.extend(acc.claimed);
+        b.model.suppressions.extend(acc.suppressions);
+        if let Some(part) = part {
+            b.merge(part);
+        }
     }
     b.unclaimed_secrets();
     b.model.finalize();
@@ -152,7 +171,28 @@ struct Builder<'a> {
     /// Namespace → positions of its workloads (for Service selectors).
     by_ns: HashMap<String, Vec<usize>>,
     /// Positions of the Services that reach outside the cluster (second wave), found once.
-    exposing: std::cell::OnceCell<Vec<usize>>,
+    exposing: std::sync::OnceLock<Vec<usize>>,
+}
+
+/// What reading one workload adds besides its environment's elements.
+#[derive(Default)]
+struct Acc {
+    errors: Vec<InputError>,
+    /// (namespace, Secret or ConfigMap name) mounted by a key holder.
+    claimed: Vec<(String, String)>,
+    suppressions: Vec<Suppression>,
+}
+
+/// The elements one workload adds to its environment.
+struct Part {
+    env_name: String,
+    env_origin: Origin,
+    pairs: Vec<Pair>,
+    vcs: Vec<ValidatorClient>,
+    signers: Vec<Signer>,
+    images: Vec<ImageRef>,
+    unrecognised: Vec<Unrecognised>,
+    ops: crate::model::ops::Ops,
 }
 
 /// Lookups over the input objects, built once.
@@ -364,10 +404,10 @@ impl<'a> Builder<'a> {
         out
     }
 
-    fn workload(&mut self, w: &Workload<'a>, all: &[Workload<'a>]) {
+    fn workload(&self, w: &Workload<'a>, all: &[Workload<'a>], acc: &mut Acc) -> Option<Part> {
         let (env_name, env_origin) = Self::environment_of(w);
         let sites = self.sites(w);
-        self.suppressions(w);
+        Self::suppressions(w, acc);
         let mut pairs = Vec::new();
         let mut vcs = Vec::new();
         let mut signers = Vec::new();
@@ -408,11 +448,11 @@ impl<'a> Builder<'a> {
                         .iter()
                         .any(|f| flag(&c.tokens, std::slice::from_ref(f)).is_some())
                     {
-                        vcs.push(self.validator_client(w, c, entry, all));
+                        vcs.push(self.validator_client(w, c, entry, all, acc));
                     }
                 }
-                Role::Validator => vcs.push(self.validator_client(w, c, entry, all)),
-                Role::Signer => signers.push(self.signer(w, c, entry)),
+                Role::Validator => vcs.push(self.validator_client(w, c, entry, all, acc)),
+                Role::Signer => signers.push(self.signer(w, c, entry, acc)),
                 Role::Execution | Role::Component => {}
             }
         }
@@ -422,8 +462,32 @@ impl<'a> Builder<'a> {
             && images.is_empty()
             && unrecognised.is_empty()
         {
-            return;
+            return None;
         }
+        Some(Part {
+            env_name,
+            env_origin,
+            pairs,
+            vcs,
+            signers,
+            images,
+            unrecognised,
+            ops,
+        })
+    }
+
+    /// Adds what one workload found to its environment (created on first sight).
+    fn merge(&mut self, part: Part) {
+        let Part {
+            env_name,
+            env_origin,
+            pairs,
+            vcs,
+            signers,
+            images,
+            unrecognised,
+            ops,
+        } = part;
         let at = if let Some(&i) = self.envs.get(&env_name) {
             i
         } else {
@@ -454,7 +518,7 @@ impl<'a> Builder<'a> {
     }
 
     fn pairs(
-        &mut self,
+        &self,
         w: &Workload<'a>,
         c: &Classified<'_>,
         entry: &Entry,
@@ -505,11 +569,12 @@ impl<'a> Builder<'a> {
     }
 
     fn validator_client(
-        &mut self,
+        &self,
         w: &Workload<'a>,
         c: &Classified<'_>,
         entry: &Entry,
         all: &[Workload<'a>],
+        acc: &mut Acc,
     ) -> ValidatorClient {
         let name = Located::new(w.name().to_owned(), w.obj.name_origin());
         let doppelganger = entry
@@ -548,12 +613,12 @@ impl<'a> Builder<'a> {
             doppelganger,
             slashing_protection: slashing,
             signer,
-            keys: self.keys(w, c),
+            keys: self.keys(w, c, acc),
             name,
         }
     }
 
-    fn signer(&mut self, w: &Workload<'a>, c: &Classified<'_>, entry: &Entry) -> Signer {
+    fn signer(&self, w: &Workload<'a>, c: &Classified<'_>, entry: &Entry, acc: &mut Acc) -> Signer {
         let name = Located::new(w.name().to_owned(), w.obj.name_origin());
         let kind = if entry.id == "dirk" {
             SignerKind::Dirk
@@ -568,7 +633,7 @@ impl<'a> Builder<'a> {
             instances: Located::new(w.instances(), w.replicas_origin()),
             threshold: None,
             slashing_protection: bool_flag(&c.tokens, &entry.slashing_flags),
-            keys: self.keys(w, c),
+            keys: self.keys(w, c, acc),
             name,
         }
     }
@@ -609,7 +674,7 @@ impl<'a> Builder<'a> {
 
     /// Keys of a validator client or signer: annotations, and key files in the Secrets and
     /// ConfigMaps its container mounts.
-    fn keys(&mut self, w: &Workload<'_>, c: &Classified<'_>) -> KeySet {
+    fn keys(&self, w: &Workload<'_>, c: &Classified<'_>, acc: &mut Acc) -> KeySet {
         let mut set = KeySet::default();
         if let Some(a) = w.meta_value(PUBKEYS) {
             set.origin = Some(a.origin);
@@ -637,7 +702,7 @@ impl<'a> Builder<'a> {
                     .and_then(|k| keyfiles::validate(&k).map(|()| k).map_err(str::to_owned))
                 {
                     Ok(k) => set.pubkeys.push(Located::new(k, origin)),
-                    Err(why) => self.errors.push(InputError::at(
+                    Err(why) => acc.errors.push(InputError::at(
                         "kubernetes",
                         origin,
                         format!("malformed public key in `{PUBKEYS}`: {why}"),
@@ -649,7 +714,7 @@ impl<'a> Builder<'a> {
             set.origin = set.origin.or(Some(n.origin));
             match n.value.trim().parse::<u64>() {
                 Ok(count) => set.count = Some(Located::new(count, n.origin)),
-                Err(_) => self.errors.push(InputError::at(
+                Err(_) => acc.errors.push(InputError::at(
                     "kubernetes",
                     n.origin,
                     format!("`{KEY_COUNT}` must be a whole number"),
@@ -685,9 +750,9 @@ impl<'a> Builder<'a> {
             }
             for (kind, name) in sources {
                 let found = self.key_files(kind, &w.namespace, &name);
-                self.errors.extend(found.errors);
+                acc.errors.extend(found.errors);
                 if !found.active.is_empty() || !found.disabled.is_empty() || found.opaque > 0 {
-                    self.claimed.insert((w.namespace.clone(), name.clone()));
+                    acc.claimed.push((w.namespace.clone(), name.clone()));
                     set.origin = set
                         .origin
                         .or_else(|| w.obj.at(&format!("{}/volumes/{i}/name", w.pod_ptr)));
@@ -783,7 +848,7 @@ impl<'a> Builder<'a> {
     }
 
     /// `ignore-check.stakelint.io/<rule>` and `stakelint.io/ignore-all` annotations.
-    fn suppressions(&mut self, w: &Workload<'_>) {
+    fn suppressions(w: &Workload<'_>, acc: &mut Acc) {
         let metas: [(Option<&ObjectMeta>, &str); 2] = [
             (Some(w.obj.typed.meta()), "/metadata"),
             (w.template, "/spec/template/metadata"),
@@ -809,7 +874,7 @@ impl<'a> Builder<'a> {
                     .obj
                     .key_at(&format!("{ptr}/annotations/{}", escape(k)))
                     .unwrap_or(value_at);
-                self.model.suppressions.push(Suppression {
+                acc.suppressions.push(Suppression {
                     rule: Located::new(rule.to_owned(), key_at),
                     reason: Some(Located::new(v.clone(), value_at)),
                     expires: None,
