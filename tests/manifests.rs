@@ -620,3 +620,50 @@ fn the_compliant_k8s_example_is_silent_and_modelled_right() {
     assert_eq!((e.pairs.len(), e.key_count()), (1, Some(3)));
     assert_eq!(e.pairs[0].execution.as_ref().unwrap().client.value, "geth");
 }
+
+#[test]
+fn parallel_reading_and_model_building_give_the_same_report_every_run() {
+    // A generated operator (several environments, key directories, Secrets, filler
+    // ConfigMaps: many reading batches and workloads): files are read, parsed and turned
+    // into the model on several threads, so the report must not depend on their timing.
+    let dir = std::env::temp_dir().join(format!("stakelint-parallel-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let spec = stakelint::fleet::Spec {
+        keys: 600,
+        environments: 3,
+        extra: 40,
+    };
+    let stats = stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
+    assert!(stats.files > 500, "{stats:?}");
+    let run = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stakelint"))
+            .args([
+                "lint",
+                &dir.to_string_lossy(),
+                "--no-cache",
+                "--format",
+                "json",
+            ])
+            .args(["--today", "2026-11-29", "--fail-on", "never"])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let first = run();
+    let doc: serde_json::Value = serde_json::from_str(&first).expect("JSON");
+    assert_eq!(doc["summary"]["keys"], 600, "{}", doc["summary"]);
+    assert!(
+        doc["findings"].as_array().is_some_and(|f| f.len() > 10),
+        "findings from every environment"
+    );
+    for _ in 0..3 {
+        assert_eq!(run(), first, "the same report on every run");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
