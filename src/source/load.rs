@@ -314,7 +314,7 @@ type Batch = (usize, Vec<Pending>, Vec<Prepared>);
 /// Files found, read and parsed on the reader pool in batches as they are found.
 struct Batches<'a, 's> {
     scope: &'a rayon::Scope<'s>,
-    done: &'s std::sync::Mutex<Vec<Batch>>,
+    done: std::sync::mpsc::Sender<Batch>,
     limits: ReadLimits,
     batch: Vec<Pending>,
     count: usize,
@@ -333,23 +333,30 @@ impl Batches<'_, '_> {
             return;
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-        let (n, done, limits) = (self.count, self.done, self.limits);
+        let (n, done, limits) = (self.count, self.done.clone(), self.limits);
         self.count += 1;
         self.scope.spawn(move |_| {
             let results: Vec<Prepared> = batch.iter().map(|p| prepare(p, limits)).collect();
-            if let Ok(mut d) = done.lock() {
-                d.push((n, batch, results));
-            }
+            // (the receiver lives until every batch is in)
+            let _ = done.send((n, batch, results));
         });
     }
 }
 
+/// What looking for the input files found besides the files.
+#[derive(Default)]
+struct Search {
+    errors: Vec<InputError>,
+    notes: Vec<InputError>,
+    walked_roots: Vec<PathBuf>,
+}
+
 /// The files the command-line paths name, in order (stdin read here, directories walked).
-fn find_inputs(out: &mut Loaded, paths: &[String], sink: &mut Batches<'_, '_>) {
+fn find_inputs(paths: &[String], limits: ReadLimits, out: &mut Search, sink: &mut Batches<'_, '_>) {
     for (group, p) in paths.iter().enumerate() {
         if p == "-" {
             let mut buf = Vec::new();
-            let max = out.limits.max_file_size;
+            let max = limits.max_file_size;
             match std::io::stdin().take(max + 1).read_to_end(&mut buf) {
                 Ok(_) if buf.len() as u64 > max => {
                     out.errors
@@ -372,8 +379,8 @@ fn find_inputs(out: &mut Loaded, paths: &[String], sink: &mut Batches<'_, '_>) {
                 regular: false,
             });
         } else if Path::new(p).is_dir() {
-            out.walk(p, group, &mut |f| sink.push(f));
-            if !out.limits.follow_symlinks
+            walk(p, group, limits, out, &mut |f| sink.push(f));
+            if !limits.follow_symlinks
                 && let Ok(root) = Path::new(p).canonicalize()
             {
                 out.walked_roots.push(root);
@@ -392,46 +399,136 @@ fn find_inputs(out: &mut Loaded, paths: &[String], sink: &mut Batches<'_, '_>) {
     }
 }
 
+/// Walks `dir` (sorted by name, hidden entries skipped, links followed only with
+/// `--follow-symlinks`), giving each regular file with a known extension to `sink`.
+fn walk(
+    dir: &str,
+    group: usize,
+    limits: ReadLimits,
+    out: &mut Search,
+    sink: &mut dyn FnMut(Pending),
+) {
+    // Without --follow-symlinks, a file's canonical path is the root's plus the rest.
+    let follow = limits.follow_symlinks;
+    let root = Path::new(dir).canonicalize().ok();
+    // walkdir detects link loops (an error entry) when it follows links.
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(follow)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let e = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map_or_else(|| dir.to_owned(), |p| p.to_string_lossy().into_owned());
+                let msg = if e.loop_ancestor().is_some() {
+                    format!("`{path}` is a symbolic link loop: not followed")
+                } else {
+                    format!("cannot read: {e}")
+                };
+                out.errors.push(InputError::file("io", &path, msg));
+                continue;
+            }
+        };
+        let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
+        if !EXTENSIONS.contains(&ext) {
+            continue;
+        }
+        let shown = e.path().to_string_lossy().into_owned();
+        let t = e.file_type();
+        if t.is_symlink() {
+            // Not followed: it may point outside the tree being linted.
+            out.notes.push(InputError::file(
+                "skipped",
+                &shown,
+                format!("skipped `{shown}`: a symbolic link (--follow-symlinks reads it)"),
+            ));
+            continue;
+        }
+        if !t.is_file() {
+            // FIFOs, sockets and devices are never opened (opening a FIFO blocks).
+            if !t.is_dir() {
+                let msg = format!("skipped `{shown}`: a {}, not a regular file", kind_of(t));
+                out.notes.push(InputError::file("skipped", &shown, msg));
+            }
+            continue;
+        }
+        let canonical = if follow {
+            e.path().canonicalize().ok()
+        } else {
+            root.as_ref()
+                .and_then(|r| Some(r.join(e.path().strip_prefix(dir).ok()?)))
+        };
+        sink(Pending {
+            shown,
+            open: Some(e.path().to_path_buf()),
+            stdin: None,
+            canonical,
+            group,
+            regular: true,
+        });
+    }
+}
+
 /// Reads every path into an existing [`Loaded`] (which may already hold config and data).
 pub fn load_into(out: &mut Loaded, paths: &[String]) {
     out.args = paths.to_vec();
     // Read and parse in parallel, batch by batch while the walk is still finding files;
     // hand the results to the sources in input order, so the outcome never depends on
     // scheduling.
-    let done = std::sync::Mutex::new(Vec::new());
-    on_readers(|| {
-        rayon::scope(|scope| {
-            let mut batches = Batches {
-                scope,
-                done: &done,
-                limits: out.limits,
-                batch: Vec::with_capacity(BATCH),
-                count: 0,
-            };
-            find_inputs(out, paths, &mut batches);
-            batches.flush();
-        });
-    });
-    let mut done = done
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    done.sort_by_key(|(n, _, _)| *n);
-    out.db.reserve(done.iter().map(|(_, ps, _)| ps.len()).sum());
+    // This thread takes each batch as soon as it and those before it are in (so what was
+    // read is handed over, and its reading buffers freed, while the rest is still read).
+    let limits = out.limits;
+    let (errors_at, notes_at) = (out.errors.len(), out.notes.len());
+    let (tx, rx) = std::sync::mpsc::channel::<Batch>();
     let mut requests = Vec::new();
-    // batch by batch, each freed once handed over
-    for (p, result) in done
-        .into_iter()
-        .flat_map(|(_, ps, rs)| ps.into_iter().zip(rs))
-    {
-        out.files += 1;
-        match result {
-            Ok((src, parsed)) => {
-                let id = out.db.add(src);
-                requests.extend(out.integrate(id, Some(p.group), p.canonical, placed(parsed, id)));
+    let search = std::thread::scope(|threads| {
+        let finder = threads.spawn(move || {
+            let mut search = Search::default();
+            on_readers(|| {
+                rayon::scope(|scope| {
+                    let mut batches = Batches {
+                        scope,
+                        done: tx,
+                        limits,
+                        batch: Vec::with_capacity(BATCH),
+                        count: 0,
+                    };
+                    find_inputs(paths, limits, &mut search, &mut batches);
+                    batches.flush();
+                });
+            });
+            search
+        });
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (n, files, results) in rx {
+            waiting.insert(n, (files, results));
+            while let Some((files, results)) = waiting.remove(&next) {
+                next += 1;
+                for (p, result) in files.into_iter().zip(results) {
+                    out.files += 1;
+                    match result {
+                        Ok((src, parsed)) => {
+                            let id = out.db.add(src);
+                            let parsed = placed(parsed, id);
+                            requests.extend(out.integrate(id, Some(p.group), p.canonical, parsed));
+                        }
+                        Err(e) => out.errors.push(e),
+                    }
+                }
             }
-            Err(e) => out.errors.push(e),
         }
-    }
+        finder.join().unwrap_or_default()
+    });
+    // What the search found comes before what reading the files found, as the search
+    // came first.
+    out.errors.splice(errors_at..errors_at, search.errors);
+    out.notes.splice(notes_at..notes_at, search.notes);
+    out.walked_roots.extend(search.walked_roots);
     out.resolve_from(requests);
     out.finish();
 }
@@ -596,69 +693,10 @@ fn parse(id: FileId, src: &SourceFile) -> Parsed {
 
 impl Loaded {
     fn walk(&mut self, dir: &str, group: usize, sink: &mut dyn FnMut(Pending)) {
-        // Without --follow-symlinks, a file's canonical path is the root's plus the rest.
-        let follow = self.limits.follow_symlinks;
-        let root = Path::new(dir).canonicalize().ok();
-        // walkdir detects link loops (an error entry) when it follows links.
-        let walker = walkdir::WalkDir::new(dir)
-            .follow_links(follow)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker {
-            let e = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let path = e
-                        .path()
-                        .map_or_else(|| dir.to_owned(), |p| p.to_string_lossy().into_owned());
-                    let msg = if e.loop_ancestor().is_some() {
-                        format!("`{path}` is a symbolic link loop: not followed")
-                    } else {
-                        format!("cannot read: {e}")
-                    };
-                    self.errors.push(InputError::file("io", &path, msg));
-                    continue;
-                }
-            };
-            let ext = e.path().extension().and_then(|x| x.to_str()).unwrap_or("");
-            if !EXTENSIONS.contains(&ext) {
-                continue;
-            }
-            let shown = e.path().to_string_lossy().into_owned();
-            let t = e.file_type();
-            if t.is_symlink() {
-                // Not followed: it may point outside the tree being linted.
-                self.notes.push(InputError::file(
-                    "skipped",
-                    &shown,
-                    format!("skipped `{shown}`: a symbolic link (--follow-symlinks reads it)"),
-                ));
-                continue;
-            }
-            if !t.is_file() {
-                // FIFOs, sockets and devices are never opened (opening a FIFO blocks).
-                if !t.is_dir() {
-                    let msg = format!("skipped `{shown}`: a {}, not a regular file", kind_of(t));
-                    self.notes.push(InputError::file("skipped", &shown, msg));
-                }
-                continue;
-            }
-            let canonical = if follow {
-                e.path().canonicalize().ok()
-            } else {
-                root.as_ref()
-                    .and_then(|r| Some(r.join(e.path().strip_prefix(dir).ok()?)))
-            };
-            sink(Pending {
-                shown,
-                open: Some(e.path().to_path_buf()),
-                stdin: None,
-                canonical,
-                group,
-                regular: true,
-            });
-        }
+        let mut search = Search::default();
+        walk(dir, group, self.limits, &mut search, sink);
+        self.errors.extend(search.errors);
+        self.notes.extend(search.notes);
     }
 
     /// Adds a text already in the database (a file, stdin, or a test's string).
