@@ -34,7 +34,13 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR", env = "STAKELINT_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Validate every public key again, neither reading nor writing the key cache.
-    #[arg(long, global = true, env = "STAKELINT_NO_CACHE")]
+    #[arg(
+        long,
+        global = true,
+        env = "STAKELINT_NO_CACHE",
+        action = ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub no_cache: bool,
 }
 

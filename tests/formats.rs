@@ -1195,6 +1195,24 @@ fn the_action_installs_lints_and_uploads_sarif() {
         })
         .expect("an upload-sarif step");
     assert!(upload["with"]["sarif_file"].is_string());
+    // the key cache is restored where the lint looks for it
+    let lint = steps
+        .iter()
+        .find(|s| s["id"] == "lint")
+        .expect("the lint step");
+    let dir = lint["env"]["STAKELINT_CACHE_DIR"]
+        .as_str()
+        .expect("cache dir");
+    assert!(
+        steps.iter().any(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/cache@"))
+                && s["with"]["path"] == dir
+                && s["with"]["restore-keys"].is_string()
+        }),
+        "a cache step restores {dir}"
+    );
     for s in steps {
         if s.get("run").is_some() {
             assert_eq!(s["shell"], "bash", "composite run steps need a shell: {s}");

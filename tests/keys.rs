@@ -359,6 +359,45 @@ fn a_corrupt_or_unwritable_key_cache_is_ignored() {
     assert_eq!(lint_keys_json(Some(Path::new(&not_a_dir))), uncached);
 }
 
+#[test]
+fn the_key_cache_follows_its_environment_variables() {
+    let dir = Temp::new("cache-env");
+    let run = |no_cache: &str| {
+        Command::new(env!("CARGO_BIN_EXE_stakelint"))
+            .args(["lint", "fixtures/keys/teku", "--today", "2026-11-29"])
+            .args(["--format", "json", "--fail-on", "never"])
+            .env("STAKELINT_CACHE_DIR", &dir.0)
+            .env("STAKELINT_NO_CACHE", no_cache)
+            .output()
+            .unwrap()
+    };
+    let file = dir.0.join(stakelint::source::keycache::FILE);
+    for on in ["1", "true", "yes"] {
+        let out = run(on);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!file.exists(), "STAKELINT_NO_CACHE={on} writes no cache");
+    }
+    for off in ["0", "false", ""] {
+        let out = run(off);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            file.exists(),
+            "STAKELINT_NO_CACHE={off:?} keeps the cache on"
+        );
+        std::fs::remove_file(&file).unwrap();
+    }
+}
+
 /// Copies every file of `from` into `to` (created), one level deep.
 fn copy_dir(from: &str, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -155,8 +155,13 @@ pub(super) fn invoked_as_plugin() -> bool {
 pub fn kubectl_main() -> ExitCode {
     let plugin = Plugin::parse();
     // kubectl passes no stakelint-wide flags: the key cache follows the environment.
-    let off = std::env::var_os("STAKELINT_NO_CACHE")
-        .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    // (as clap reads STAKELINT_NO_CACHE for `stakelint`: set and not false-like is on)
+    let off = std::env::var("STAKELINT_NO_CACHE").is_ok_and(|v| {
+        !matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "" | "0" | "false" | "no" | "off" | "n" | "f"
+        )
+    });
     let dir = std::env::var_os("STAKELINT_CACHE_DIR").map(PathBuf::from);
     super::with_key_cache(dir.as_deref(), off, || run(&plugin.args))
 }
