@@ -43,10 +43,8 @@ pub struct Loaded {
     pub namespace: String,
     /// Key files read, in input order.
     pub key_files: Vec<LoadedKeyFile>,
-    /// Canonical path → index in `key_files`, so a file is read once (ordered: the files
-    /// under a directory are one range).
-    /// Keys are the paths' bytes: byte order keeps a directory's files together and
-    /// compares fast.
+    /// Canonical path → index in `key_files`, so a file is read once. Ordered by the
+    /// paths' bytes, so the files under a directory are one range (and compare fast).
     key_index: BTreeMap<std::ffi::OsString, usize>,
     /// Key files some `keys.from` claims.
     claimed: HashSet<usize>,
