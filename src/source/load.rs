@@ -266,11 +266,12 @@ fn readers() -> Option<&'static rayon::ThreadPool> {
 const UNPLACED: FileId = FileId(u32::MAX);
 
 /// Reads, decodes and parses one file; runs in parallel with the others.
-fn prepare(p: &Pending, limits: ReadLimits) -> Prepared {
+/// `stdin`: the bytes of stdin, moved out of the `Pending` for `-`.
+fn prepare(p: &Pending, stdin: Option<Vec<u8>>, limits: ReadLimits) -> Prepared {
     let bytes = match &p.open {
         Some(path) => read_checked(path, limits.max_file_size, !p.regular)
             .map_err(|e| e.to_input_error(&p.shown, limits.max_file_size))?,
-        None => p.stdin.clone().unwrap_or_default(),
+        None => stdin.unwrap_or_default(),
     };
     let text = match String::from_utf8(bytes) {
         Ok(t) if !t.contains('\0') => t,
@@ -334,7 +335,14 @@ impl Batches<'_, '_> {
         let (n, done, limits) = (self.count, self.done.clone(), self.limits);
         self.count += 1;
         self.scope.spawn(move |_| {
-            let results: Vec<Prepared> = batch.iter().map(|p| prepare(p, limits)).collect();
+            let mut batch = batch;
+            let results: Vec<Prepared> = batch
+                .iter_mut()
+                .map(|p| {
+                    let stdin = p.stdin.take();
+                    prepare(p, stdin, limits)
+                })
+                .collect();
             // (the receiver lives until every batch is in)
             let _ = done.send((n, batch, results));
         });
@@ -883,7 +891,7 @@ impl Loaded {
             .collect();
         let limits = self.limits;
         let prepared: Vec<Prepared> =
-            on_readers(|| fresh.par_iter().map(|p| prepare(p, limits)).collect());
+            on_readers(|| fresh.par_iter().map(|p| prepare(p, None, limits)).collect());
         for (p, result) in fresh.iter().zip(prepared) {
             self.files += 1;
             match result {
