@@ -4,6 +4,7 @@ use crate::declare_rule;
 use crate::finding::{Finding, names, thousands};
 use crate::model::{Holder, Located, Model, PubKey};
 use crate::rule::{CheckCtx, Rule, Severity};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 /// A holder (index), where it lists a key, and whether it signs with it.
@@ -54,23 +55,42 @@ impl Rule for DuplicateKeys {
             .collect();
         // One hash pass: key → holders, each with the first place it lists the key and
         // whether it signs with it (a disabled Lighthouse definition does not, yet).
-        let mut by_key: HashMap<PubKey, Vec<Place<'_>>> = HashMap::new();
+        // Most keys are listed once: the first place of every key is kept inline (a borrowed
+        // key, no allocation), and only a key seen in a second holder gets a list.
+        let total: usize = holders
+            .iter()
+            .map(|h| h.pubkeys().count() + h.disabled().count())
+            .sum();
+        let mut first: HashMap<&PubKey, Place<'_>> = HashMap::with_capacity(total);
+        let mut shared: HashMap<&PubKey, Vec<Place<'_>>> = HashMap::new();
         for (i, h) in holders.iter().enumerate() {
             let keys = h
                 .pubkeys()
                 .map(|k| (k, true))
                 .chain(h.disabled().map(|k| (k, false)));
             for (k, active) in keys {
-                let entry = by_key.entry(k.value).or_default();
-                if !entry.iter().any(|(j, _, _)| *j == i) {
-                    entry.push((i, k, active));
+                match first.entry(&k.value) {
+                    Entry::Vacant(e) => {
+                        e.insert((i, k, active));
+                    }
+                    Entry::Occupied(e) => {
+                        let p = *e.get();
+                        if p.0 == i && !shared.contains_key(&k.value) {
+                            continue;
+                        }
+                        let places = shared.entry(&k.value).or_insert_with(|| vec![p]);
+                        if !places.iter().any(|(j, _, _)| *j == i) {
+                            places.push((i, k, active));
+                        }
+                    }
                 }
             }
         }
+        drop(first);
         // Group duplicated keys by the set of holders that share them: an error when two
         // holders sign with the key, a warning when the second copy is disabled.
         let mut groups: BTreeMap<(Vec<usize>, bool), Vec<KeyPlaces<'_>>> = BTreeMap::new();
-        for mut places in by_key.into_values().filter(|v| v.len() > 1) {
+        for mut places in shared.into_values().filter(|v| v.len() > 1) {
             places.sort_by_key(|(i, _, active)| (!active, *i));
             let signing = places.iter().filter(|(_, _, a)| *a).count() > 1;
             let set: Vec<usize> = places.iter().map(|(i, _, _)| *i).collect();

@@ -70,7 +70,7 @@ pub fn analyze_with(req: &Request, read: impl FnOnce(&mut Loaded)) -> Analysis {
         files,
         notes,
         ..
-    } = loaded;
+    } = loaded.done_reading();
     lint::prepare(&mut model, &config, &req.options);
     for name in &req.options.environments {
         if !model.environments.iter().any(|e| &e.name.value == name) {

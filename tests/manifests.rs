@@ -626,15 +626,16 @@ fn parallel_reading_and_model_building_give_the_same_report_every_run() {
     // A generated operator (several environments, key directories, Secrets, filler
     // ConfigMaps: many reading batches and workloads): files are read, parsed and turned
     // into the model on several threads, so the report must not depend on their timing.
+    // Over 2,048 files (8 batches of 256), so the walk has to wait for reading to catch up.
     let dir = std::env::temp_dir().join(format!("stakelint-parallel-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let spec = stakelint::fleet::Spec {
-        keys: 600,
+        keys: 2_600,
         environments: 3,
         extra: 40,
     };
     let stats = stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
-    assert!(stats.files > 500, "{stats:?}");
+    assert!(stats.files > 2_048 + 256, "{stats:?}");
     let run = || {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_stakelint"))
             .args([
@@ -657,7 +658,8 @@ fn parallel_reading_and_model_building_give_the_same_report_every_run() {
     };
     let first = run();
     let doc: serde_json::Value = serde_json::from_str(&first).expect("JSON");
-    assert_eq!(doc["summary"]["keys"], 600, "{}", doc["summary"]);
+    assert_eq!(doc["summary"]["keys"], 2_600, "{}", doc["summary"]);
+    assert_eq!(doc["summary"]["files"], stats.files, "every file read once");
     assert!(
         doc["findings"].as_array().is_some_and(|f| f.len() > 10),
         "findings from every environment"

@@ -201,7 +201,7 @@ fn parse_json(text: &str) -> Result<Option<KeyFile>, KeyError> {
         }
         let mut out = KeyFile {
             format: Format::DepositData,
-            keys: Vec::new(),
+            keys: Vec::with_capacity(items.len()),
             opaque: Vec::new(),
             chain: None,
             secrets: Vec::new(),
@@ -229,7 +229,7 @@ fn parse_json(text: &str) -> Result<Option<KeyFile>, KeyError> {
     if probe.crypto.is_some() {
         let mut out = KeyFile {
             format: Format::Keystore,
-            keys: Vec::new(),
+            keys: Vec::with_capacity(1),
             opaque: Vec::new(),
             chain: None,
             secrets: json_secret_values(text, KEYSTORE_PUBLIC),

@@ -16,13 +16,31 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A key file that was read, with the command-line argument it came from.
+/// A key file that was read, with the command-line argument it came from: what the model
+/// needs of it, compact (one per key file: 100,000 keystores are 100,000 of these).
 #[derive(Debug)]
 pub struct LoadedKeyFile {
     pub id: FileId,
     /// Index of the command-line path it was found under (`None`: read for `keys.from`).
     pub group: Option<usize>,
-    pub file: KeyFile,
+    pub format: keyfiles::Format,
+    pub keys: Box<[keyfiles::Found]>,
+    /// Keys whose public key cannot be read offline.
+    pub opaque: u32,
+    pub chain: Option<Box<(String, Span)>>,
+}
+
+impl LoadedKeyFile {
+    fn new(id: FileId, group: Option<usize>, k: KeyFile) -> Self {
+        Self {
+            id,
+            group,
+            format: k.format,
+            keys: k.keys.into_boxed_slice(),
+            opaque: u32::try_from(k.opaque.len()).unwrap_or(u32::MAX),
+            chain: k.chain.map(Box::new),
+        }
+    }
 }
 
 /// Everything read from the inputs.
@@ -310,10 +328,57 @@ const BATCH: usize = 256;
 /// One batch of files read: its number (for input order), the files and their results.
 type Batch = (usize, Vec<Pending>, Vec<Prepared>);
 
+/// Batches found but not yet handed to the sources, at most: the walk lists files far faster
+/// than they are read, and without a bound every file's bookkeeping (paths, queued jobs)
+/// would be alive at once.
+const AHEAD: usize = 8;
+
+/// How many batches the sources have taken; the walk waits on it when it is `AHEAD` batches
+/// ahead.
+#[derive(Default)]
+struct Taken {
+    count: std::sync::Mutex<usize>,
+    changed: std::sync::Condvar,
+}
+
+impl Taken {
+    fn add(&self) {
+        if let Ok(mut n) = self.count.lock() {
+            *n += 1;
+        }
+        self.changed.notify_all();
+    }
+
+    /// Waits until fewer than `AHEAD` of the first `made` batches are untaken. The caller is
+    /// a reader thread: while it waits it reads queued batches itself (so a pool of one
+    /// thread never stalls).
+    fn wait_below(&self, made: usize) {
+        loop {
+            let Ok(n) = self.count.lock() else { return };
+            if made.saturating_sub(*n) < AHEAD {
+                return;
+            }
+            drop(n);
+            if let Some(rayon::Yield::Executed) = rayon::yield_local() {
+                continue;
+            }
+            let Ok(n) = self.count.lock() else { return };
+            if made.saturating_sub(*n) < AHEAD {
+                return;
+            }
+            // Woken when a batch is taken; the timeout re-checks for queued work.
+            let _ = self
+                .changed
+                .wait_timeout(n, std::time::Duration::from_millis(1));
+        }
+    }
+}
+
 /// Files found, read and parsed on the reader pool in batches as they are found.
 struct Batches<'a, 's> {
     scope: &'a rayon::Scope<'s>,
     done: std::sync::mpsc::Sender<Batch>,
+    taken: &'a Taken,
     limits: ReadLimits,
     batch: Vec<Pending>,
     count: usize,
@@ -331,6 +396,7 @@ impl Batches<'_, '_> {
         if self.batch.is_empty() {
             return;
         }
+        self.taken.wait_below(self.count);
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
         let (n, done, limits) = (self.count, self.done.clone(), self.limits);
         self.count += 1;
@@ -490,8 +556,10 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
     let limits = out.limits;
     let (errors_at, notes_at) = (out.errors.len(), out.notes.len());
     let (tx, rx) = std::sync::mpsc::channel::<Batch>();
+    let taken = Taken::default();
     let mut requests = Vec::new();
     let search = std::thread::scope(|threads| {
+        let taken = &taken;
         let finder = threads.spawn(move || {
             let mut search = Search::default();
             on_readers(|| {
@@ -499,6 +567,7 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
                     let mut batches = Batches {
                         scope,
                         done: tx,
+                        taken,
                         limits,
                         batch: Vec::with_capacity(BATCH),
                         count: 0,
@@ -526,6 +595,7 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
                         Err(e) => out.errors.push(e),
                     }
                 }
+                taken.add();
             }
         }
         finder.join().unwrap_or_default()
@@ -722,15 +792,15 @@ impl Loaded {
     ) -> Vec<(FileId, inventory::FromRequest)> {
         match parsed {
             Parsed::Keys(mut k) => {
-                for s in &k.secrets {
-                    self.db.mask(id, *s);
+                for s in std::mem::take(&mut k.secrets) {
+                    self.db.mask(id, s);
                 }
                 self.resolve_keystore_files(id, &mut k);
                 let idx = self.key_files.len();
                 if let Some(c) = canonical {
                     self.key_index.insert(c.into_os_string(), idx);
                 }
-                self.key_files.push(LoadedKeyFile { id, group, file: k });
+                self.key_files.push(LoadedKeyFile::new(id, group, k));
                 Vec::new()
             }
             Parsed::KeyError(e) => {
@@ -834,7 +904,7 @@ impl Loaded {
             for idx in files {
                 self.claimed.insert(idx);
                 let kf = &self.key_files[idx];
-                for k in &kf.file.keys {
+                for k in &kf.keys {
                     let l = Located::new(k.pubkey, Origin::new(kf.id, k.span));
                     if k.enabled {
                         set.pubkeys.push(l);
@@ -842,7 +912,7 @@ impl Loaded {
                         set.disabled.push(l);
                     }
                 }
-                set.opaque += kf.file.opaque.len() as u64;
+                set.opaque += u64::from(kf.opaque);
             }
             // Lighthouse keeps the keystore of a disabled validator beside the definitions
             // that disable it: the definition decides.
@@ -992,6 +1062,35 @@ impl Loaded {
         }
     }
 
+    /// What the rules and reporters need, with the reading bookkeeping (key files, the path
+    /// index, walked roots) freed now rather than after the run: at 100,000 key files that
+    /// is tens of MB off the peak.
+    #[must_use]
+    pub fn done_reading(self) -> Self {
+        let Loaded {
+            db,
+            model,
+            errors,
+            files,
+            notes,
+            objects,
+            namespace,
+            limits,
+            ..
+        } = self;
+        Loaded {
+            db,
+            model,
+            errors,
+            files,
+            notes,
+            objects,
+            namespace,
+            limits,
+            ..Loaded::default()
+        }
+    }
+
     /// Builds the manifest model and lays the inventories over it (the inventory wins where
     /// both say the same thing); key files nobody claims become unassigned keys, grouped by
     /// the command-line path they were found under. Call once, after every input is added.
@@ -1015,8 +1114,8 @@ impl Loaded {
         model.overlay(std::mem::take(&mut self.model));
         let mut groups: Vec<(Option<usize>, Vec<Located<PubKey>>, Origin)> = Vec::new();
         for (i, kf) in self.key_files.iter().enumerate() {
-            if let Some((value, span)) = &kf.file.chain {
-                let kind = if kf.file.format == keyfiles::Format::Interchange {
+            if let Some((value, span)) = kf.chain.as_deref() {
+                let kind = if kf.format == keyfiles::Format::Interchange {
                     "genesis_validators_root"
                 } else {
                     "network_name"
@@ -1027,16 +1126,15 @@ impl Loaded {
                 });
             }
             if self.claimed.contains(&i)
-                || kf.file.keys.is_empty()
+                || kf.keys.is_empty()
                 || matches!(
-                    kf.file.format,
+                    kf.format,
                     keyfiles::Format::Interchange | keyfiles::Format::DepositData
                 )
             {
                 continue;
             }
             let keys: Vec<Located<PubKey>> = kf
-                .file
                 .keys
                 .iter()
                 .map(|k| Located::new(k.pubkey, Origin::new(kf.id, k.span)))
