@@ -86,7 +86,7 @@ pub fn analyze_with(req: &Request, read: impl FnOnce(&mut Loaded)) -> Analysis {
             errors_out.push(InputError::file("usage", "--environment", msg));
         }
     }
-    let findings = lint::check(&model, &data, &config, &db, &req.options);
+    let findings = crate::pool::run(|| lint::check(&model, &data, &config, &db, &req.options));
     let summary = Summary::new(&findings, files, &model);
     errors_out.sort_by_key(|e| e.origin.map(|o| (o.file, o.span.start)));
     // The same broken Secret mounted by two workloads is one error.

@@ -507,13 +507,16 @@ fn report_run(args: &LintArgs, plan: &[(Format, Destination)], a: &Analysis) -> 
     let mut failed_write = false;
     if let Some(path) = &args.write_baseline {
         let all = Output::new(&a.db, &a.findings, &errors, a.summary);
-        let text = report::json::render_with(&all, &run);
-        failed_write |= write(&text, &Destination::File(path.clone())).is_err();
+        failed_write |= write(&Destination::File(path.clone()), |w| {
+            report::json::write_with(&all, &run, w)
+        })
+        .is_err();
     }
-    let mut findings = a.findings.clone();
+    // The findings are copied only when a baseline filters them.
+    let mut findings = std::borrow::Cow::Borrowed(&a.findings);
     let mut summary = a.summary;
     if let Some(b) = &baseline {
-        run.baselined = Some(b.filter(&a.db, &mut findings));
+        run.baselined = Some(b.filter(&a.db, findings.to_mut()));
         summary = Summary::new(&findings, a.summary.files, &a.model);
     }
     run.exit_code = exit_code(&errors, &findings, args.fail_on);
@@ -528,7 +531,7 @@ fn report_run(args: &LintArgs, plan: &[(Format, Destination)], a: &Analysis) -> 
         let color = *format == Format::Human
             && *dest == Destination::Stdout
             && color_wanted(args.color, std::io::stdout().is_terminal());
-        failed_write |= write(&report::render_with(*format, &out, &run, color), dest).is_err();
+        failed_write |= write(dest, |w| report::write_with(*format, &out, &run, color, w)).is_err();
     }
     if failed_write {
         ExitCode::from(2)
@@ -537,14 +540,24 @@ fn report_run(args: &LintArgs, plan: &[(Format, Destination)], a: &Analysis) -> 
     }
 }
 
-/// Writes `text` to its destination; a failure is reported on stderr.
-fn write(text: &str, dest: &Destination) -> Result<(), ()> {
+/// Writes what `body` writes to its destination (buffered); a failure is reported on stderr.
+fn write(
+    dest: &Destination,
+    body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ()> {
+    fn through(
+        w: impl Write,
+        body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+        body(&mut w)?;
+        w.flush()
+    }
     let result = match dest {
-        Destination::File(path) => std::fs::write(path, text)
+        Destination::File(path) => std::fs::File::create(path)
+            .and_then(|f| through(f, body))
             .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
-        Destination::Stdout => std::io::stdout()
-            .write_all(text.as_bytes())
-            .and_then(|()| std::io::stdout().flush())
+        Destination::Stdout => through(std::io::stdout().lock(), body)
             .map_err(|e| format!("cannot write to standard output: {e}")),
     };
     result.map_err(|e| {
@@ -555,7 +568,7 @@ fn write(text: &str, dest: &Destination) -> Result<(), ()> {
 /// Writes `text` to the file, or to stdout; a write failure is exit code 2.
 fn emit(text: &str, file: Option<&PathBuf>) -> ExitCode {
     let dest = file.map_or(Destination::Stdout, |p| Destination::File(p.clone()));
-    match write(text, &dest) {
+    match write(&dest, |w| w.write_all(text.as_bytes())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(()) => ExitCode::from(2),
     }

@@ -20,6 +20,7 @@ pub mod fleet;
 pub mod init;
 pub mod lint;
 pub mod model;
+pub mod pool;
 pub mod report;
 pub mod rule;
 pub mod source;

@@ -8,6 +8,7 @@ use crate::model::{Model, Scope, SuppressionSource};
 use crate::rule::{CheckCtx, Severity};
 use crate::rules;
 use crate::source::files::SourceDb;
+use rayon::prelude::*;
 
 /// Engine options from the command line.
 #[derive(Debug, Clone, Default)]
@@ -47,28 +48,35 @@ pub fn check(
     opts: &Options,
 ) -> Vec<Finding> {
     let not_assessed = level(config, rules::not_assessed::META.id);
-    let mut out = Vec::new();
-    for rule in rules::ALL {
-        let meta = rule.meta();
-        let Some(severity) = level(config, meta.id) else {
-            continue;
-        };
-        let configured = config.rules.get(meta.id).and_then(|r| r.level).is_some();
-        let mut cx = CheckCtx::new(meta, data, config.rules.get(meta.id).map(|r| &r.params))
-            .with_config(config);
-        rule.check(model, &mut cx);
-        for mut f in cx.into_findings() {
-            if f.rule == meta.id {
-                if configured {
-                    f.severity = severity;
+    // The rules run in parallel (each reads the model only); their findings are taken in
+    // rule order, then sorted.
+    let per_rule: Vec<Vec<Finding>> = rules::ALL
+        .par_iter()
+        .map(|rule| {
+            let meta = rule.meta();
+            let Some(severity) = level(config, meta.id) else {
+                return Vec::new();
+            };
+            let configured = config.rules.get(meta.id).and_then(|r| r.level).is_some();
+            let mut cx = CheckCtx::new(meta, data, config.rules.get(meta.id).map(|r| &r.params))
+                .with_config(config);
+            rule.check(model, &mut cx);
+            let mut out = Vec::new();
+            for mut f in cx.into_findings() {
+                if f.rule == meta.id {
+                    if configured {
+                        f.severity = severity;
+                    }
+                } else if f.rule == rules::not_assessed::META.id {
+                    let Some(s) = not_assessed else { continue };
+                    f.severity = s;
                 }
-            } else if f.rule == rules::not_assessed::META.id {
-                let Some(s) = not_assessed else { continue };
-                f.severity = s;
+                out.push(f);
             }
-            out.push(f);
-        }
-    }
+            out
+        })
+        .collect();
+    let mut out: Vec<Finding> = per_rule.into_iter().flatten().collect();
     if !opts.environments.is_empty() {
         out.retain(|f| {
             f.environment
@@ -118,10 +126,10 @@ fn suppress(model: &Model, today: jiff::civil::Date, findings: &mut [Finding]) {
 
 /// Sorts by path, position, rule (SPEC §5.1); findings without a location come first.
 pub fn sort(db: &SourceDb, findings: &mut [Finding]) {
-    findings.sort_by_cached_key(|f| {
+    findings.par_sort_by_cached_key(|f| {
         let at = f.primary.map(|o| db.position(o));
         (
-            at.map(|(path, line, _)| (path.to_owned(), line)),
+            at.map(|(path, line, _)| (path, line)),
             f.rule,
             at.map(|(_, _, col)| col),
             f.message.clone(),

@@ -191,10 +191,13 @@ pub(super) fn run(args: &ClusterArgs) -> ExitCode {
     }
     let snapshot = cluster::read(&args.options());
     // The dump is written before linting: what was read is kept even if a report fails.
-    let dump_failed = args
-        .dump
-        .as_ref()
-        .is_some_and(|d| write(&snapshot.dump(), &Destination::File(d.clone())).is_err());
+    let dump_failed = args.dump.as_ref().is_some_and(|d| {
+        let text = snapshot.dump();
+        write(&Destination::File(d.clone()), |w| {
+            w.write_all(text.as_bytes())
+        })
+        .is_err()
+    });
     let a = app::analyze_with(&request(&lint), |loaded| {
         snapshot.load_into(loaded);
         loaded.finish();

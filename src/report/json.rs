@@ -104,10 +104,33 @@ pub fn render(out: &Output<'_>) -> String {
 
 /// [`render`], with the facts of the run (`summary.baselined`).
 pub fn render_with(out: &Output<'_>, run: &RunInfo) -> String {
+    let doc = crate::pool::run(|| doc(out, run));
+    let mut text =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// [`render_with`], written to `w` as it is serialized (byte for byte the same text): a
+/// report of tens of thousands of findings is never held whole in memory.
+pub fn write_with(
+    out: &Output<'_>,
+    run: &RunInfo,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let doc = crate::pool::run(|| doc(out, run));
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    w.write_all(b"\n")
+}
+
+/// The document. Findings are located and fingerprinted in parallel (each is independent;
+/// the order is kept).
+fn doc<'a>(out: &Output<'a>, run: &RunInfo) -> Doc<'a> {
+    use rayon::prelude::*;
     let db = out.db;
     let findings = out
         .findings
-        .iter()
+        .par_iter()
         .map(|f| JFinding {
             rule: f.rule,
             severity: f.severity.as_str(),
@@ -138,7 +161,7 @@ pub fn render_with(out: &Output<'_>, run: &RunInfo) -> String {
         })
         .collect();
     let s = out.summary;
-    let doc = Doc {
+    Doc {
         version: 1,
         tool: Tool {
             name: "stakelint",
@@ -165,9 +188,5 @@ pub fn render_with(out: &Output<'_>, run: &RunInfo) -> String {
                 path: e.origin.map(|o| db.position(o).0).or(e.path.as_deref()),
             })
             .collect(),
-    };
-    let mut text =
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    }
 }

@@ -123,6 +123,21 @@ pub fn render(format: Format, out: &Output<'_>, color: bool) -> String {
     render_with(format, out, &RunInfo::of(out), color)
 }
 
+/// [`render_with`], written to `w`; JSON is streamed as it is serialized, the other
+/// formats are written once rendered.
+pub fn write_with(
+    format: Format,
+    out: &Output<'_>,
+    run: &RunInfo,
+    color: bool,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write_with(out, run, w),
+        _ => w.write_all(render_with(format, out, run, color).as_bytes()),
+    }
+}
+
 /// Renders `out` in `format` with the facts of the run. `color` only affects `human`.
 pub fn render_with(format: Format, out: &Output<'_>, run: &RunInfo, color: bool) -> String {
     match format {

@@ -255,31 +255,6 @@ struct Pending {
 /// A file read, decoded, indexed and parsed (off the main thread), not yet in the database.
 type Prepared = Result<(SourceFile, Parsed), InputError>;
 
-/// Runs `f` (which reads and parses in parallel) on the reading threads: they have big
-/// stacks, since the parsers recurse up to their nesting limits on hostile input, which
-/// takes more than the default 2 MiB in a debug build. The stack is only reserved, not
-/// used, until needed.
-fn on_readers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    match readers() {
-        Some(p) => p.install(f),
-        None => f(),
-    }
-}
-
-/// The reading threads (also used to build the manifest model and to free what was read:
-/// one set of threads, so memory freed by one is reused by the others).
-fn readers() -> Option<&'static rayon::ThreadPool> {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .stack_size(64 << 20)
-            .thread_name(|i| format!("stakelint-read-{i}"))
-            .build()
-            .ok()
-    })
-    .as_ref()
-}
-
 /// Placeholder id of a file parsed before it has its place in the database.
 const UNPLACED: FileId = FileId(u32::MAX);
 
@@ -562,7 +537,7 @@ pub fn load_into(out: &mut Loaded, paths: &[String]) {
         let taken = &taken;
         let finder = threads.spawn(move || {
             let mut search = Search::default();
-            on_readers(|| {
+            crate::pool::run(|| {
                 rayon::scope(|scope| {
                     let mut batches = Batches {
                         scope,
@@ -961,7 +936,7 @@ impl Loaded {
             .collect();
         let limits = self.limits;
         let prepared: Vec<Prepared> =
-            on_readers(|| fresh.par_iter().map(|p| prepare(p, None, limits)).collect());
+            crate::pool::run(|| fresh.par_iter().map(|p| prepare(p, None, limits)).collect());
         for (p, result) in fresh.iter().zip(prepared) {
             self.files += 1;
             match result {
@@ -1101,13 +1076,13 @@ impl Loaded {
             self.namespace.as_str()
         };
         let (objects, db) = (&self.objects, &self.db);
-        let (mut model, errors) = on_readers(|| manifests::build(objects, db, ns));
+        let (mut model, errors) = crate::pool::run(|| manifests::build(objects, db, ns));
         self.errors.extend(errors);
         // The model holds what the rules need: the typed objects and their span trees go,
         // freed on another thread while the rules run (at 20,000 objects freeing costs
         // about 0.1 s).
         let objects = std::mem::take(&mut self.objects);
-        match readers() {
+        match crate::pool::get() {
             Some(p) => p.spawn(move || drop(objects)),
             None => drop(objects),
         }

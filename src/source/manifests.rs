@@ -326,13 +326,27 @@ impl<'a> Builder<'a> {
             } else {
                 "/spec/template/spec"
             };
-            let containers = pod
+            out.push(Workload {
+                obj: o,
+                namespace: ns,
+                pod,
+                pod_ptr,
+                template,
+                replicas,
+                containers: Vec::new(),
+            });
+        }
+        // Containers are classified (their command lines split into located words) in
+        // parallel: each workload on its own.
+        out.par_iter_mut().for_each(|w| {
+            w.containers = w
+                .pod
                 .containers
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    let ptr = format!("{pod_ptr}/containers/{i}");
-                    let tokens = self.tokens(o, &ptr, c);
+                    let ptr = format!("{}/containers/{i}", w.pod_ptr);
+                    let tokens = self.tokens(w.obj, &ptr, c);
                     let words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
                     let entry = clients::classify(c.image.as_deref(), &words);
                     Classified {
@@ -343,16 +357,7 @@ impl<'a> Builder<'a> {
                     }
                 })
                 .collect();
-            out.push(Workload {
-                obj: o,
-                namespace: ns,
-                pod,
-                pod_ptr,
-                template,
-                replicas,
-                containers,
-            });
-        }
+        });
         out
     }
 
@@ -825,13 +830,17 @@ impl<'a> Builder<'a> {
 
     /// Secrets with keys that no validator client or signer mounts.
     fn unclaimed_secrets(&mut self) {
-        for o in self.objects {
-            if !matches!(o.typed, Typed::Secret(_) | Typed::ConfigMap(_))
-                || self.claimed.contains(&(self.ns_of(o), o.name().to_owned()))
-            {
-                continue;
-            }
-            let found = self.key_files(&o.kind, &self.ns_of(o), o.name());
+        // Each one's entries are parsed in parallel; the results are taken in input order.
+        let found: Vec<(&Object, SecretKeys)> = self
+            .objects
+            .par_iter()
+            .filter(|o| {
+                matches!(o.typed, Typed::Secret(_) | Typed::ConfigMap(_))
+                    && !self.claimed.contains(&(self.ns_of(o), o.name().to_owned()))
+            })
+            .map(|o| (o, self.key_files(&o.kind, &self.ns_of(o), o.name())))
+            .collect();
+        for (o, found) in found {
             // (errors of unmounted Secrets are reported too: a broken keystore is broken)
             self.errors.extend(found.errors);
             let keys: Vec<_> = found.active.into_iter().chain(found.disabled).collect();
