@@ -18,7 +18,13 @@ fn example(format: Format) -> String {
     let a = analyze(&req);
     assert!(a.errors.is_empty(), "{:?}", a.errors);
     let out = Output::new(&a.db, &a.findings, &a.errors, a.summary);
-    report::render_with(format, &out, &run_info(&a, FailOn::Error), false)
+    let run = run_info(&a, FailOn::Error);
+    let text = report::render_with(format, &out, &run, false);
+    // What the CLI writes (streamed through a writer) is byte for byte the rendered text.
+    let mut written = Vec::new();
+    report::write_with(format, &out, &run, false, &mut written).expect("writes to memory");
+    assert_eq!(String::from_utf8(written).expect("UTF-8"), text, "{format:?}");
+    text
 }
 
 #[test]
