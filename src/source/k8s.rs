@@ -63,13 +63,13 @@ pub struct Object {
 
 impl Object {
     /// The span tree node at `ptr` inside this object.
-    pub fn node(&self, ptr: &str) -> Option<&yaml::Located> {
+    pub fn node(&self, ptr: &str) -> Option<yaml::NodeRef<'_>> {
         self.tree.pointer(ptr)
     }
 
     /// Where the value at `ptr` is written.
     pub fn at(&self, ptr: &str) -> Option<Origin> {
-        self.node(ptr).map(|n| Origin::new(self.file, n.span))
+        self.node(ptr).map(|n| Origin::new(self.file, n.span()))
     }
 
     /// Where the key of the mapping entry at `ptr` is written (block mappings are located at
