@@ -150,6 +150,17 @@ pub struct Relays {
 }
 
 impl Ops {
+    /// Gives back the spare capacity of every list.
+    pub fn shrink_to_fit(&mut self) {
+        self.stores.shrink_to_fit();
+        self.exposures.shrink_to_fit();
+        self.jwt.shrink_to_fit();
+        self.fee_recipients.shrink_to_fit();
+        self.versions.shrink_to_fit();
+        self.metrics.shrink_to_fit();
+        self.relays.shrink_to_fit();
+    }
+
     /// Adds every element of `other`.
     pub fn append(&mut self, other: Ops) {
         self.stores.extend(other.stores);

@@ -469,6 +469,13 @@ impl<'a> Builder<'a> {
         {
             return None;
         }
+        // Parts wait for every workload to be read before they are merged: keep them small
+        // (a vector's first push makes room for four).
+        ops.shrink_to_fit();
+        pairs.shrink_to_fit();
+        vcs.shrink_to_fit();
+        signers.shrink_to_fit();
+        images.shrink_to_fit();
         Some(Part {
             env_name,
             env_origin,
