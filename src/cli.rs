@@ -209,6 +209,24 @@ pub struct LintArgs {
     /// Files or directories to lint (directories are walked for .yaml/.yml/.json); `-` reads stdin.
     #[arg(default_value = ".")]
     pub paths: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Namespace of objects without `metadata.namespace` (as `kubectl apply -n`); default `default`.
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// An input file larger than this (in bytes) is an error and is not read.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::source::load::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+    /// Follow symbolic links inside directories (skipped by default: they may point
+    /// outside the tree being linted).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+}
+
+/// What to check and how to report it: the flags `lint`, `cluster` and `kubectl stakelint`
+/// share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
     /// Output format, alone (to standard output, or --output) or as FORMAT=FILE; repeat for
     /// several outputs of one run, e.g. `--format human --format sarif=stakelint.sarif`.
     /// At most one output goes to standard output.
@@ -235,7 +253,8 @@ pub struct LintArgs {
     /// Only report findings of these environments (repeat, or separate with commas).
     #[arg(long = "environment", value_name = "NAME", value_delimiter = ',')]
     pub environments: Vec<String>,
-    /// Ignore inventory `ignore:` entries (and annotations); only config waivers suppress.
+    /// Ignore inline suppressions (inventory `ignore:` entries, annotations); only config
+    /// waivers suppress.
     #[arg(long)]
     pub no_inline_suppressions: bool,
     /// Judge expiry dates and data age as of this date (YYYY-MM-DD; default: today, UTC).
@@ -244,9 +263,6 @@ pub struct LintArgs {
     /// Colour human output: auto (a terminal without NO_COLOR), always or never.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Namespace of objects without `metadata.namespace` (as `kubectl apply -n`); default `default`.
-    #[arg(long, short = 'n', value_name = "NS")]
-    pub namespace: Option<String>,
     /// Report only findings that are not in this baseline (the JSON report of an earlier
     /// run; findings match by fingerprint, not by line).
     #[arg(long, value_name = "FILE")]
@@ -254,13 +270,6 @@ pub struct LintArgs {
     /// Write every finding of this run (before --baseline is applied) as a baseline to FILE.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// An input file larger than this (in bytes) is an error and is not read.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::source::load::DEFAULT_MAX_FILE_SIZE)]
-    pub max_file_size: u64,
-    /// Follow symbolic links inside directories (skipped by default: they may point
-    /// outside the tree being linted).
-    #[arg(long)]
-    pub follow_symlinks: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -405,9 +414,9 @@ pub fn plan_outputs(
     Ok(plan)
 }
 
-fn request(args: &LintArgs) -> Request {
+fn request(args: &ReportArgs, paths: Vec<String>, namespace: String) -> Request {
     Request {
-        paths: args.paths.clone(),
+        paths,
         config: args.config.clone(),
         client_shares: args.client_shares.clone(),
         today: args.today.unwrap_or_else(app::today),
@@ -415,7 +424,7 @@ fn request(args: &LintArgs) -> Request {
             environments: args.environments.clone(),
             no_inline_suppressions: args.no_inline_suppressions,
         },
-        namespace: args.namespace.clone().unwrap_or_default(),
+        namespace,
     }
 }
 
@@ -469,15 +478,20 @@ pub fn run_info(a: &Analysis, fail_on: FailOn) -> RunInfo {
 }
 
 fn lint_cmd(args: &LintArgs) -> ExitCode {
+    let report = &args.report;
     let plan = match plan_outputs(
-        &args.formats,
-        args.output.as_deref(),
-        args.write_baseline.as_deref(),
+        &report.formats,
+        report.output.as_deref(),
+        report.write_baseline.as_deref(),
     ) {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
-    let req = request(args);
+    let req = request(
+        report,
+        args.paths.clone(),
+        args.namespace.clone().unwrap_or_default(),
+    );
     let a = app::analyze_with(&req, |loaded| {
         loaded.limits = crate::source::load::ReadLimits {
             max_file_size: args.max_file_size,
@@ -485,7 +499,7 @@ fn lint_cmd(args: &LintArgs) -> ExitCode {
         };
         crate::source::load::load_into(loaded, &req.paths);
     });
-    let code = report_run(args, &plan, &a);
+    let code = report_run(report, &plan, &a);
     // The process ends here: freeing every source text and object one by one would only
     // cost time (tens of milliseconds at 100,000 files).
     std::mem::forget(a);
@@ -494,7 +508,7 @@ fn lint_cmd(args: &LintArgs) -> ExitCode {
 
 /// Writes the reports of an analysis as `args` asks (baseline, every `--format`) and
 /// returns the exit code. Shared by `lint` and `cluster`.
-fn report_run(args: &LintArgs, plan: &[(Format, Destination)], a: &Analysis) -> ExitCode {
+fn report_run(args: &ReportArgs, plan: &[(Format, Destination)], a: &Analysis) -> ExitCode {
     let mut errors = a.errors.clone();
     let baseline = args
         .baseline

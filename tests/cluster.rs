@@ -496,11 +496,39 @@ fn cluster() -> HashMap<&'static str, Served> {
 // Helpers.
 // ---------------------------------------------------------------------------------------
 
-fn temp_dir(name: &str) -> PathBuf {
+/// A directory under the system temp dir, removed when the test ends (pass or fail).
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
     let d = std::env::temp_dir().join(format!("stakelint-cluster-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
-    d
+    TempDir(d)
 }
 
 /// A kubeconfig whose context `prod-fra` (namespace eth-prod) points at `server`.
@@ -1350,7 +1378,11 @@ fn kubectl_dispatches_to_the_plugin() {
     let plugin_dir = dir.join("bin");
     std::fs::create_dir_all(&plugin_dir).unwrap();
     let plugin = plugin_dir.join("kubectl-stakelint");
-    std::fs::copy(env!("CARGO_BIN_EXE_kubectl-stakelint"), &plugin).expect("copy the plugin");
+    // A hard link where the file system allows it (the debug binary is large), else a copy.
+    let built = env!("CARGO_BIN_EXE_kubectl-stakelint");
+    std::fs::hard_link(built, &plugin)
+        .or_else(|_| std::fs::copy(built, &plugin).map(|_| ()))
+        .expect("put the plugin on the PATH");
     let path = format!(
         "{}:{}",
         plugin_dir.display(),

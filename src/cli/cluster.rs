@@ -1,13 +1,10 @@
 //! `stakelint cluster` and `kubectl stakelint`: kubectl-style flags for the live-cluster
 //! source, and the same report flags as `lint`.
 
-use super::{
-    Color, Destination, FailOn, LintArgs, OutputSpec, OutputSpecParser, parse_date, plan_outputs,
-    report_run, request, usage_error, write,
-};
+use super::{Destination, ReportArgs, plan_outputs, report_run, request, usage_error, write};
 use crate::app;
 use crate::source::cluster::{self, Options};
-use clap::{ArgAction, Parser};
+use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -64,69 +61,11 @@ pub struct ClusterArgs {
     /// reads back to the same findings (Secret values are withheld).
     #[arg(long, value_name = "FILE")]
     pub dump: Option<PathBuf>,
-    /// Output format, alone or as FORMAT=FILE; repeat for several outputs (as for `lint`).
-    #[arg(
-        long = "format",
-        value_name = "FORMAT[=FILE]",
-        value_parser = OutputSpecParser,
-        action = ArgAction::Append,
-        default_value = "human"
-    )]
-    pub formats: Vec<OutputSpec>,
-    /// Exit with 1 when a finding at or above this severity is reported.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
-    /// Configuration file (default: `.stakelint.yaml` in the current directory or a parent).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Client-share table to use instead of the built-in one.
-    #[arg(long, value_name = "FILE")]
-    pub client_shares: Option<PathBuf>,
-    /// Write the report of the `--format` given without `=FILE` to this file.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Only report findings of these environments (repeat, or separate with commas).
-    #[arg(long = "environment", value_name = "NAME", value_delimiter = ',')]
-    pub environments: Vec<String>,
-    /// Ignore annotation suppressions; only config waivers suppress.
-    #[arg(long)]
-    pub no_inline_suppressions: bool,
-    /// Judge expiry dates and data age as of this date (YYYY-MM-DD; default: today, UTC).
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub today: Option<jiff::civil::Date>,
-    /// Colour human output: auto (a terminal without NO_COLOR), always or never.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    pub color: Color,
-    /// Report only findings that are not in this baseline (an earlier JSON report).
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Write every finding of this run as a baseline to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 impl ClusterArgs {
-    /// The report flags, as `lint` takes them.
-    fn lint_args(&self) -> LintArgs {
-        LintArgs {
-            paths: Vec::new(),
-            formats: self.formats.clone(),
-            fail_on: self.fail_on,
-            config: self.config.clone(),
-            client_shares: self.client_shares.clone(),
-            output: self.output.clone(),
-            environments: self.environments.clone(),
-            no_inline_suppressions: self.no_inline_suppressions,
-            today: self.today,
-            color: self.color,
-            namespace: None,
-            baseline: self.baseline.clone(),
-            write_baseline: self.write_baseline.clone(),
-            max_file_size: crate::source::load::DEFAULT_MAX_FILE_SIZE,
-            follow_symlinks: false,
-        }
-    }
-
     /// What to read, and how.
     pub fn options(&self) -> Options {
         Options {
@@ -168,11 +107,11 @@ pub fn kubectl_main() -> ExitCode {
 
 /// `stakelint cluster`: read the cluster, write `--dump`, lint, report.
 pub(super) fn run(args: &ClusterArgs) -> ExitCode {
-    let lint = args.lint_args();
+    let report = &args.report;
     let plan = match plan_outputs(
-        &lint.formats,
-        lint.output.as_deref(),
-        lint.write_baseline.as_deref(),
+        &report.formats,
+        report.output.as_deref(),
+        report.write_baseline.as_deref(),
     ) {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
@@ -181,7 +120,7 @@ pub(super) fn run(args: &ClusterArgs) -> ExitCode {
         let taken = plan
             .iter()
             .any(|(_, dest)| *dest == Destination::File(d.clone()))
-            || lint.write_baseline.as_ref() == Some(d);
+            || report.write_baseline.as_ref() == Some(d);
         if taken {
             return usage_error(&format!(
                 "--dump `{}` is also the file of a report",
@@ -198,10 +137,10 @@ pub(super) fn run(args: &ClusterArgs) -> ExitCode {
         })
         .is_err()
     });
-    let a = app::analyze_with(&request(&lint), |loaded| {
+    let a = app::analyze_with(&request(report, Vec::new(), String::new()), |loaded| {
         snapshot.load_into(loaded);
         loaded.finish();
     });
-    let code = report_run(&lint, &plan, &a);
+    let code = report_run(report, &plan, &a);
     if dump_failed { ExitCode::from(2) } else { code }
 }
