@@ -23,7 +23,11 @@ fn example(format: Format) -> String {
     // What the CLI writes (streamed through a writer) is byte for byte the rendered text.
     let mut written = Vec::new();
     report::write_with(format, &out, &run, false, &mut written).expect("writes to memory");
-    assert_eq!(String::from_utf8(written).expect("UTF-8"), text, "{format:?}");
+    assert_eq!(
+        String::from_utf8(written).expect("UTF-8"),
+        text,
+        "{format:?}"
+    );
     text
 }
 
