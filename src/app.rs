@@ -63,6 +63,7 @@ pub fn analyze_with(req: &Request, read: impl FnOnce(&mut Loaded)) -> Analysis {
     let data = rule_data(req, &config, &mut loaded);
     loaded.namespace.clone_from(&req.namespace);
     read(&mut loaded);
+    loaded.done_reading();
     let Loaded {
         db,
         mut model,
@@ -70,7 +71,7 @@ pub fn analyze_with(req: &Request, read: impl FnOnce(&mut Loaded)) -> Analysis {
         files,
         notes,
         ..
-    } = loaded.done_reading();
+    } = loaded;
     lint::prepare(&mut model, &config, &req.options);
     for name in &req.options.environments {
         if !model.environments.iter().any(|e| &e.name.value == name) {
