@@ -11,7 +11,8 @@
 //! one), so concurrent runs never read a torn file; a failed write is silent.
 //!
 //! The cache is process-wide: [`install`] once, before reading inputs; [`keyfiles::validate`]
-//! consults it and records what it proves; [`persist`] after the run.
+//! consults it (the file is read at the first key checked) and records what it proves;
+//! [`persist`] after the run.
 //!
 //! [`keyfiles::validate`]: crate::source::keyfiles::validate
 
@@ -32,8 +33,8 @@ struct Cache {
     dir: PathBuf,
     /// Keys proven valid by earlier runs: the file's bytes after the header, 48 per key,
     /// sorted (binary search over the bytes as read: no more memory than the file, nothing
-    /// to build).
-    known: Known,
+    /// to build). Read when the first key is checked: a run without keys never reads it.
+    known: OnceLock<Known>,
     /// Keys this run proved valid that `known` did not hold.
     fresh: Mutex<Vec<Key>>,
 }
@@ -52,22 +53,25 @@ pub fn default_dir(dir: Option<&Path>) -> Option<PathBuf> {
         .or_else(|| nonempty("HOME").map(|h| PathBuf::from(h).join(".cache").join("stakelint")))
 }
 
-/// Loads the cache of `dir` and makes it the process's (once; later calls do nothing).
-/// Returns the number of keys known.
-pub fn install(dir: &Path) -> usize {
-    let known = read(&dir.join(FILE));
-    let n = known.len();
+/// Makes the cache of `dir` the process's (once; later calls do nothing). Its file is read
+/// when the first public key is checked.
+pub fn install(dir: &Path) {
     let _ = CACHE.set(Cache {
         dir: dir.to_path_buf(),
-        known,
+        known: OnceLock::new(),
         fresh: Mutex::new(Vec::new()),
     });
-    n
+}
+
+impl Cache {
+    fn known(&self) -> &Known {
+        self.known.get_or_init(|| read(&self.dir.join(FILE)))
+    }
 }
 
 /// Whether an installed cache knows the key valid.
 pub fn known_valid(key: &Key) -> bool {
-    CACHE.get().is_some_and(|c| c.known.contains(key))
+    CACHE.get().is_some_and(|c| c.known().contains(key))
 }
 
 /// Sorted keys, 48 bytes each, back to back.
@@ -127,8 +131,9 @@ pub fn persist() {
     fresh.dedup();
     fresh.truncate(MAX_KEYS);
     let mut keys: Vec<&[u8]> = fresh.iter().map(<[u8; 48]>::as_slice).collect();
-    if keys.len() + c.known.len() <= MAX_KEYS {
-        keys.extend(c.known.iter());
+    let known = c.known();
+    if keys.len() + known.len() <= MAX_KEYS {
+        keys.extend(known.iter());
         keys.sort_unstable();
     }
     let _ = write(&c.dir, &keys);
