@@ -104,11 +104,12 @@ pub fn render(out: &Output<'_>) -> String {
 
 /// [`render`], with the facts of the run (`summary.baselined`).
 pub fn render_with(out: &Output<'_>, run: &RunInfo) -> String {
-    let doc = crate::pool::run(|| doc(out, run));
-    let mut text =
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    let mut text = Vec::new();
+    match write_with(out, run, &mut text) {
+        // (serde_json writes UTF-8)
+        Ok(()) => String::from_utf8_lossy(&text).into_owned(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
 }
 
 /// [`render_with`], written to `w` as it is serialized (byte for byte the same text): a
