@@ -36,6 +36,9 @@ fn text(bytes: &[u8]) -> String {
 /// Returns an outcome signature (what kind of result it was).
 pub(crate) fn yaml_target(bytes: &[u8]) -> String {
     let src = SourceFile::new("fuzz.yaml".into(), text(bytes));
+    if let Err(why) = yaml::fast_path_agrees(&src) {
+        panic!("{why}");
+    }
     match yaml::parse_stream(FileId(0), &src) {
         Ok(docs) => {
             for d in &docs {

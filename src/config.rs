@@ -59,7 +59,7 @@ pub struct Config {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigDoc {
-    rules: Option<Spanned<Node>>,
+    rules: Option<yaml::At<Node>>,
     #[serde(default)]
     regions: BTreeMap<String, Spanned<String>>,
     client_shares: Option<String>,
@@ -243,11 +243,11 @@ fn waiver(file: FileId, w: IgnoreDoc) -> Result<Suppression, InputError> {
 
 fn rules_section(
     file: FileId,
-    rules: &Spanned<Node>,
+    rules: &yaml::At<Node>,
     cfg: &mut Config,
     errors: &mut Vec<InputError>,
 ) {
-    let at = |s: &Spanned<Node>| origin_of(file, 0, s);
+    let at = |s: &yaml::At<Node>| origin_of(file, 0, s);
     let Node::Map(entries) = &rules.value else {
         errors.push(InputError::at(
             "config",

@@ -32,7 +32,6 @@ use kube::{Client, Config};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::PathBuf;
@@ -175,7 +174,7 @@ pub struct Doc {
     /// `---` and the object as YAML (JSON when YAML would not read back the same).
     pub text: String,
     /// The parsed text (parsed once, to check that it reads back as the object).
-    tree: Option<Spanned<yaml::Node>>,
+    tree: Option<yaml::At<yaml::Node>>,
 }
 
 /// What was read from the cluster.
@@ -592,7 +591,7 @@ fn public_key_files(f: &keyfiles::KeyFile) -> (Option<String>, Option<String>) {
 
 /// `---` and the object as YAML; as JSON when the YAML would not read back as the same
 /// object (JSON is YAML, and reads back exactly). Returns the text and its parse.
-fn document(value: &Value) -> (String, Option<Spanned<yaml::Node>>) {
+fn document(value: &Value) -> (String, Option<yaml::At<yaml::Node>>) {
     let parse = |text: &str| {
         let src = SourceFile::new(String::new(), text);
         yaml::parse_stream(FileId(0), &src)
@@ -781,7 +780,7 @@ impl Snapshot {
 
 /// Types one object's tree, masks Secret values (there are only public keys and markers
 /// left, but a dump read back masks them too: the snippets agree), indexes its pointers.
-fn add_object(loaded: &mut Loaded, id: FileId, tree: Spanned<yaml::Node>) {
+fn add_object(loaded: &mut Loaded, id: FileId, tree: yaml::At<yaml::Node>) {
     let len = loaded.db.get(id).text.len();
     let start = yaml::origin_of(id, 0, &tree).span.start as usize;
     let tree = Arc::new(tree);
@@ -824,7 +823,7 @@ fn add_object(loaded: &mut Loaded, id: FileId, tree: Spanned<yaml::Node>) {
 
 /// Every node's span → its JSON pointer (a mapping entry's key too), for locating
 /// findings by field path.
-fn index_pointers(node: &Spanned<yaml::Node>, ptr: &mut String, out: &mut Vec<(Span, String)>) {
+fn index_pointers(node: &yaml::At<yaml::Node>, ptr: &mut String, out: &mut Vec<(Span, String)>) {
     let o = yaml::origin_of(FileId(0), 0, node);
     out.push((o.span, ptr.clone()));
     let len = ptr.len();

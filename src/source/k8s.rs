@@ -10,7 +10,6 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Node as K8sNode, Pod, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde_saphyr::Spanned;
 use std::sync::Arc;
 
 /// A typed Kubernetes object of a kind stakelint reads.
@@ -145,7 +144,7 @@ fn from<T: serde::de::DeserializeOwned>(v: &Node) -> Result<T, (String, String)>
 /// Types the object at `base` of `tree`. `Ok(None)` for kinds stakelint does not read.
 pub fn typed(
     file: FileId,
-    tree: &Arc<Spanned<Node>>,
+    tree: &Arc<yaml::At<Node>>,
     base: &str,
     extent: Span,
 ) -> Result<Option<Object>, InputError> {

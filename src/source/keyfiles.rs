@@ -14,7 +14,6 @@
 use crate::model::{PubKey, Span};
 use crate::source::yaml::{self, Node};
 use serde::Deserialize;
-use serde_saphyr::Spanned;
 
 /// Which format a key file has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,12 +334,8 @@ const WEB3SIGNER_TYPES: &[&str] = &[
     "pkcs11",
 ];
 
-fn span_of<T>(s: &Spanned<T>) -> Span {
-    let sp = s.referenced.span();
-    Span::new(
-        sp.byte_offset().unwrap_or(0) as usize,
-        sp.byte_len().unwrap_or(0) as usize,
-    )
+fn span_of<T>(s: &yaml::At<T>) -> Span {
+    s.span
 }
 
 fn str_field<'n>(map: &'n Node, k: &str) -> Option<(&'n str, Span)> {

@@ -10,7 +10,6 @@ use crate::source::files::{SourceDb, SourceFile};
 use crate::source::keyfiles::{self, KeyFile};
 use crate::source::{inventory, k8s, manifests, yaml};
 use rayon::prelude::*;
-use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -639,7 +638,7 @@ enum Doc {
 
 /// Sorts the documents of a stream and types its Kubernetes objects (`kind: List` items
 /// one by one). Other kinds are dropped here, before anything is built from them.
-fn sort_documents(id: FileId, text_len: usize, trees: Vec<Spanned<yaml::Node>>) -> YamlFile {
+fn sort_documents(id: FileId, text_len: usize, trees: Vec<yaml::At<yaml::Node>>) -> YamlFile {
     let starts: Vec<usize> = trees
         .iter()
         .map(|d| yaml::origin_of(id, 0, d).span.start as usize)
@@ -690,7 +689,7 @@ fn sort_documents(id: FileId, text_len: usize, trees: Vec<Spanned<yaml::Node>>) 
 /// Types one object; a Secret's values are masked whether or not it types.
 fn typed(
     id: FileId,
-    tree: &Arc<Spanned<yaml::Node>>,
+    tree: &Arc<yaml::At<yaml::Node>>,
     base: &str,
     extent: Span,
     out: &mut YamlFile,

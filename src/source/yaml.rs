@@ -12,6 +12,8 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Options, Spanned};
 use std::fmt;
 
+mod fast;
+
 /// A YAML node whose every child keeps its location.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
@@ -21,8 +23,8 @@ pub enum Node {
     UInt(u64),
     Float(f64),
     Str(String),
-    Seq(Vec<Spanned<Node>>),
-    Map(Vec<(Spanned<String>, Spanned<Node>)>),
+    Seq(Vec<At<Node>>),
+    Map(Vec<(At<String>, At<Node>)>),
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -67,15 +69,15 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = a.next_element::<Spanned<Node>>()? {
+        while let Some(item) = a.next_element::<At<Node>>()? {
             items.push(item);
         }
         Ok(Node::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
         let mut entries = Vec::new();
-        while let Some(k) = a.next_key::<Spanned<String>>()? {
-            entries.push((k, a.next_value::<Spanned<Node>>()?));
+        while let Some(k) = a.next_key::<At<String>>()? {
+            entries.push((k, a.next_value::<At<Node>>()?));
         }
         Ok(Node::Map(entries))
     }
@@ -83,7 +85,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
 impl Node {
     /// The value under `key` of a mapping.
-    pub fn get(&self, key: &str) -> Option<&Spanned<Node>> {
+    pub fn get(&self, key: &str) -> Option<&At<Node>> {
         match self {
             Node::Map(entries) => entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v),
             _ => None,
@@ -92,7 +94,7 @@ impl Node {
 
     /// The key node of `key` in a mapping (block mappings are located at their first child,
     /// so findings about a whole mapping point at its key).
-    pub fn key(&self, key: &str) -> Option<&Spanned<String>> {
+    pub fn key(&self, key: &str) -> Option<&At<String>> {
         match self {
             Node::Map(entries) => entries.iter().find(|(k, _)| k.value == key).map(|(k, _)| k),
             _ => None,
@@ -107,7 +109,7 @@ impl Node {
     }
 
     /// The node at an RFC 6901 JSON pointer (`/spec/template/spec/containers/1/args/4`).
-    pub fn pointer<'a>(this: &'a Spanned<Node>, pointer: &str) -> Option<&'a Spanned<Node>> {
+    pub fn pointer<'a>(this: &'a At<Node>, pointer: &str) -> Option<&'a At<Node>> {
         let mut cur = this;
         for raw in pointer.split('/').skip(1) {
             let part = raw.replace("~1", "/").replace("~0", "~");
@@ -292,16 +294,12 @@ impl NodeRef<'_> {
     }
 }
 
-fn span_of_spanned<T>(s: &Spanned<T>) -> Span {
-    let sp = s.referenced.span();
-    Span::new(
-        sp.byte_offset().unwrap_or(0) as usize,
-        sp.byte_len().unwrap_or(0) as usize,
-    )
+fn span_of_spanned<T>(s: &At<T>) -> Span {
+    s.span
 }
 
 /// Nodes and key bytes of a parsed tree (to size the arrays once).
-fn measure(n: &Spanned<Node>, nodes: &mut usize, key_bytes: &mut usize) {
+fn measure(n: &At<Node>, nodes: &mut usize, key_bytes: &mut usize) {
     *nodes += 1;
     match &n.value {
         Node::Seq(items) => items.iter().for_each(|i| measure(i, nodes, key_bytes)),
@@ -316,7 +314,7 @@ fn measure(n: &Spanned<Node>, nodes: &mut usize, key_bytes: &mut usize) {
 }
 
 /// Lays out the children of `n` (whose record is `nodes[at]`) and, in turn, theirs.
-fn lay_out(n: &Spanned<Node>, at: usize, nodes: &mut Vec<Rec>, keys: &mut String) {
+fn lay_out(n: &At<Node>, at: usize, nodes: &mut Vec<Rec>, keys: &mut String) {
     let first = nodes.len();
     let count = match &n.value {
         Node::Seq(items) => {
@@ -363,7 +361,7 @@ fn lay_out(n: &Spanned<Node>, at: usize, nodes: &mut Vec<Rec>, keys: &mut String
 
 impl Located {
     /// Converts a parsed tree.
-    pub fn from_node(n: &Spanned<Node>) -> Self {
+    pub fn from_node(n: &At<Node>) -> Self {
         let (mut count, mut key_bytes) = (0, 0);
         measure(n, &mut count, &mut key_bytes);
         let mut nodes = Vec::with_capacity(count);
@@ -422,12 +420,55 @@ impl Located {
 }
 
 /// Origin of a spanned value in `file`, shifted by `base` (where the parsed text starts).
-pub fn origin_of<T>(file: FileId, base: usize, s: &Spanned<T>) -> Origin {
-    // `referenced` is where the value is written (for an alias: the alias token).
-    let span = s.referenced.span();
-    let start = span.byte_offset().unwrap_or(0) as usize;
-    let len = span.byte_len().unwrap_or(0) as usize;
-    Origin::new(file, Span::new(base + start, len))
+pub fn origin_of(file: FileId, base: usize, s: &impl Placed) -> Origin {
+    let span = s.byte_span();
+    Origin::new(
+        file,
+        Span::new(base + span.start as usize, span.len as usize),
+    )
+}
+
+/// A parsed value that knows the byte range it is written at.
+pub trait Placed {
+    /// The byte range in the parsed text.
+    fn byte_span(&self) -> Span;
+}
+
+impl<T> Placed for Spanned<T> {
+    fn byte_span(&self) -> Span {
+        // `referenced` is where the value is written (for an alias: the alias token).
+        let span = self.referenced.span();
+        Span::new(
+            span.byte_offset().unwrap_or(0) as usize,
+            span.byte_len().unwrap_or(0) as usize,
+        )
+    }
+}
+
+impl<T> Placed for At<T> {
+    fn byte_span(&self) -> Span {
+        self.span
+    }
+}
+
+/// A value and the byte range it is written at: the nodes of a span tree. Read through
+/// serde-saphyr's [`Spanned`] (keeping only the byte range), or built straight from the
+/// parser's events ([`fast`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct At<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for At<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Spanned::<T>::deserialize(d)?;
+        let span = s.byte_span();
+        Ok(At {
+            value: s.value,
+            span,
+        })
+    }
 }
 
 /// serde-saphyr options for untrusted input of `len` bytes: kubectl-compatible scalars,
@@ -447,8 +488,37 @@ pub fn options(len: usize) -> Options {
 
 /// Parses every document of a YAML (or JSON) stream into span trees. Empty documents
 /// are skipped.
-pub fn parse_stream(file: FileId, src: &SourceFile) -> Result<Vec<Spanned<Node>>, InputError> {
-    serde_saphyr::from_multiple_with_options::<Spanned<Node>>(&src.text, options(src.text.len()))
+pub fn parse_stream(file: FileId, src: &SourceFile) -> Result<Vec<At<Node>>, InputError> {
+    if let Some(docs) = fast::parse_stream(&src.text) {
+        return Ok(docs);
+    }
+    slow_stream(file, src)
+}
+
+/// Whether reading `src` straight from the parser's events gives exactly what
+/// serde-saphyr gives, when it reads the stream at all: the invariant of the fast path,
+/// checked by the tests and the fuzzer. `Ok(true)` when the fast path read the stream.
+#[doc(hidden)]
+pub fn fast_path_agrees(src: &SourceFile) -> Result<bool, String> {
+    let Some(fast) = fast::parse_stream(&src.text) else {
+        return Ok(false);
+    };
+    match slow_stream(FileId(0), src) {
+        // Debug output compares NaN floats as equal, as they are.
+        Ok(slow) if format!("{slow:?}") == format!("{fast:?}") => Ok(true),
+        Ok(slow) => Err(format!(
+            "the event reader differs from serde-saphyr:\n{fast:?}\nvs\n{slow:?}"
+        )),
+        Err(e) => Err(format!(
+            "the event reader accepts what serde-saphyr rejects: {}",
+            e.message
+        )),
+    }
+}
+
+/// [`parse_stream`] through serde-saphyr's deserializer: every YAML feature, every error.
+fn slow_stream(file: FileId, src: &SourceFile) -> Result<Vec<At<Node>>, InputError> {
+    serde_saphyr::from_multiple_with_options::<At<Node>>(&src.text, options(src.text.len()))
         .map_err(|e| to_input_error(&e, file, src, 0, None))
 }
 
@@ -657,5 +727,152 @@ mod tests {
         let t = "a: 1\nb: 2\n---\nc: 3\n";
         assert_eq!(document_text(t, 0, t.len()), "a: 1\nb: 2\n");
         assert_eq!(document_text(t, 14, t.len()), "c: 3\n");
+    }
+
+    #[test]
+    fn the_event_reader_agrees_with_serde_saphyr_on_every_scalar_kind() {
+        // Each value as a mapping value, a sequence item and a document root.
+        let values = [
+            "abc",
+            "yes",
+            "Yes",
+            "NO",
+            "y",
+            "n",
+            "on",
+            "Off",
+            "true",
+            "FALSE",
+            "null",
+            "Null",
+            "~",
+            "",
+            "0",
+            "-1",
+            "+1",
+            "007",
+            "0o17",
+            "0x1F",
+            "0X1F",
+            "0b101",
+            "1_000",
+            "1.5",
+            "-1.5e3",
+            ".5",
+            "1e999",
+            ".inf",
+            "-.inf",
+            ".NaN",
+            "-.nan",
+            "inf",
+            "nan",
+            "Infinity",
+            "0755",
+            "99999999999999999999999999",
+            "-9223372036854775809",
+            "2024-01-01",
+            "12:30:00",
+            "8Gi",
+            "500m",
+            "--flag=1",
+            "-mainnet",
+            "-",
+            "--",
+            "-.5",
+            "+.5",
+            "/bin/sh",
+            "./run",
+            "_x",
+            "@x",
+            "'quoted'",
+            "\"dq\\n\"",
+            "|\n  block\n",
+            ">-\n  folded\n  text\n",
+            "a b",
+            "multi\n  line",
+            "0x97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb",
+        ];
+        for v in values {
+            for text in [
+                format!("k: {v}\n"),
+                format!("- {v}\n- x\n"),
+                format!("--- {v}\n"),
+                format!("{{k: [{v}]}}\n"),
+            ] {
+                let src = file(&text);
+                assert!(
+                    fast_path_agrees(&src).is_ok(),
+                    "{text:?}: {:?}",
+                    fast_path_agrees(&src)
+                );
+            }
+        }
+        // The common case is read by the event reader, not handed back.
+        for text in [
+            "k: abc\n",
+            "k: 8551\n",
+            "k: true\n",
+            "k:\n",
+            "a: [1, x]\nb: {c: d}\n",
+        ] {
+            assert_eq!(fast_path_agrees(&file(text)), Ok(true), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_event_reader_hands_what_it_does_not_read_to_serde_saphyr() {
+        for text in [
+            "a: &x 1\nb: *x\n",                // anchors and aliases
+            "a: !!str 1\n",                    // tags
+            "base: &b {x: 1}\nc:\n  <<: *b\n", // merge keys
+            "a: 1\na: 2\n",                    // duplicate keys
+            "? [a, b]\n: c\n",                 // a collection as a key
+            "1: one\n",                        // a key that is not surely a string
+            "a: [1, 2\n",                      // a syntax error
+            "a:\n  b: 1\n c: 2\n",             // bad indentation
+        ] {
+            let src = file(text);
+            assert_eq!(fast_path_agrees(&src), Ok(false), "{text:?}");
+        }
+        // ... so errors and every YAML feature are as before.
+        assert!(parse_stream(FileId(0), &file("a: 1\na: 2\n")).is_err());
+        let docs = parse_stream(FileId(0), &file("a: &x 1\nb: *x\n")).unwrap();
+        assert_eq!(
+            docs[0].value.get("b").map(|n| &n.value),
+            Some(&Node::UInt(1))
+        );
+    }
+
+    #[test]
+    fn the_event_reader_agrees_on_every_fixture_and_reads_the_manifests() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (mut read, mut total) = (0, 0);
+        for dir in ["fixtures", "tests", "fuzz/corpus"] {
+            for e in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+                let Ok(e) = e else { continue };
+                if !e.file_type().is_file() {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(e.path()) else {
+                    continue;
+                };
+                let src = file(&text);
+                match fast_path_agrees(&src) {
+                    Ok(fast) => {
+                        let yaml = e.path().extension().is_some_and(|x| x == "yaml");
+                        if yaml && !dir.starts_with("fuzz") && text.contains("apiVersion:") {
+                            total += 1;
+                            read += usize::from(fast);
+                        }
+                    }
+                    Err(why) => panic!("{}: {why}", e.path().display()),
+                }
+            }
+        }
+        assert!(total >= 40, "{total} manifest files");
+        assert!(
+            read * 10 >= total * 9,
+            "the event reader read {read} of {total} manifest files"
+        );
     }
 }

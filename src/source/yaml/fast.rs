@@ -1,0 +1,200 @@
+//! The common case read straight from the parser's events: a stream of plain Kubernetes
+//! documents (no anchors, aliases, tags or merge keys) becomes its span trees without going
+//! through serde — a third of a manifest run's time was serde-saphyr's deserializer layer
+//! and its `Spanned` location records, not the parser.
+//!
+//! The scalar rules stay serde-saphyr's: a plain scalar that could be anything but a string
+//! (a number, a boolean, a null) is resolved by serde-saphyr itself, with the same options.
+//! Anything this reader does not handle — an anchor, an alias, a tag, a merge key, a
+//! non-string or duplicate key, deep nesting, an input near a budget, a syntax error —
+//! returns `None` and the stream is read by serde-saphyr as before, so the result and every
+//! error are the same either way (tested on every fixture and on mutated inputs).
+
+use super::{At, Node, options};
+use crate::model::Span;
+use serde_saphyr::granit_parser::{self, Event, Parser, ScalarStyle, StrInput};
+use std::borrow::Cow;
+
+/// Deeper documents go to serde-saphyr (Kubernetes objects are about 12 levels deep).
+const MAX_DEPTH: usize = 64;
+
+enum Frame {
+    Seq(Span, Vec<At<Node>>),
+    Map(Span, Vec<(At<String>, At<Node>)>, Option<At<String>>),
+}
+
+/// The documents of `text` as [`super::parse_stream`] returns them, or `None` when the
+/// stream needs serde-saphyr.
+pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
+    let opts = options(text.len());
+    let budget = opts.budget.clone().unwrap_or_default();
+    let mut po = granit_parser::Options::default();
+    po.simple_key_max_lookahead = budget.simple_key_max_lookahead;
+    po.flow_nesting_limit = budget.flow_nesting_limit;
+    po.block_nesting_limit = po
+        .block_nesting_limit
+        .max(budget.max_depth.saturating_add(1));
+    po.emit_comments = false;
+    po.strict_indentation = opts.strict_indentation;
+    po.bom_inside_document_as_content = opts.bom_inside_document_as_content;
+    // Far inside serde-saphyr's budgets (which scale with the input): a stream that gets
+    // near one is left to serde-saphyr, which reports the breach.
+    let max_events = text.len() / 2 + 64;
+    let max_docs = budget.max_documents / 2;
+    let mut events = 0usize;
+    let mut docs = Vec::new();
+    let mut doc_count = 0usize;
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<At<Node>> = None;
+    for item in Parser::with_options(StrInput::new(text), po) {
+        let (ev, span) = item.ok()?;
+        events += 1;
+        if events > max_events {
+            return None;
+        }
+        let span = byte_span(&span)?;
+        let is_map = matches!(ev, Event::MappingStart(..));
+        let done = match ev {
+            Event::Scalar(value, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                if let Some(Frame::Map(_, _, key @ None)) = stack.last_mut() {
+                    *key = Some(At {
+                        value: key_text(value, style)?,
+                        span,
+                    });
+                    continue;
+                }
+                At {
+                    value: scalar(value, style)?,
+                    span,
+                }
+            }
+            Event::SequenceStart(_, anchor, tag) | Event::MappingStart(_, anchor, tag) => {
+                if anchor != 0 || tag.is_some() || stack.len() >= MAX_DEPTH {
+                    return None;
+                }
+                // A collection as a mapping key is left to serde-saphyr.
+                if let Some(Frame::Map(_, _, None)) = stack.last() {
+                    return None;
+                }
+                stack.push(if is_map {
+                    Frame::Map(span, Vec::new(), None)
+                } else {
+                    Frame::Seq(span, Vec::new())
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop()? {
+                Frame::Seq(span, items) => At {
+                    value: Node::Seq(items),
+                    span,
+                },
+                Frame::Map(span, entries, None) => {
+                    if has_duplicates(&entries) {
+                        return None;
+                    }
+                    At {
+                        value: Node::Map(entries),
+                        span,
+                    }
+                }
+                Frame::Map(_, _, Some(_)) => return None,
+            },
+            Event::DocumentStart(..) => {
+                doc_count += 1;
+                if doc_count > max_docs {
+                    return None;
+                }
+                continue;
+            }
+            Event::DocumentEnd => {
+                // Null documents (empty, `~`, `null`) are skipped, as serde-saphyr does.
+                match root.take() {
+                    Some(At {
+                        value: Node::Null, ..
+                    })
+                    | None => {}
+                    Some(doc) => docs.push(doc),
+                }
+                continue;
+            }
+            Event::StreamStart | Event::StreamEnd => continue,
+            _ => return None,
+        };
+        match stack.last_mut() {
+            Some(Frame::Seq(_, items)) => items.push(done),
+            Some(Frame::Map(_, entries, key)) => entries.push((key.take()?, done)),
+            None => {
+                if root.is_some() {
+                    return None;
+                }
+                root = Some(done);
+            }
+        }
+    }
+    (stack.is_empty() && root.is_none()).then_some(docs)
+}
+
+fn byte_span(span: &granit_parser::Span) -> Option<Span> {
+    let r = span.byte_range()?;
+    Some(Span::new(r.start, r.end.checked_sub(r.start)?))
+}
+
+/// A mapping key: quoted keys and plain keys that can only be strings.
+fn key_text(value: Cow<'_, str>, style: ScalarStyle) -> Option<String> {
+    (style != ScalarStyle::Plain || surely_string(&value)).then(|| value.into_owned())
+}
+
+/// A scalar value: quoted and block scalars are strings; a plain scalar is a string unless
+/// it could be read as something else, which serde-saphyr then decides.
+fn scalar(value: Cow<'_, str>, style: ScalarStyle) -> Option<Node> {
+    if style != ScalarStyle::Plain || surely_string(&value) {
+        return Some(Node::Str(value.into_owned()));
+    }
+    let text: &str = &value;
+    if text.is_empty() {
+        // An empty plain scalar (`key:`) is null; serde-saphyr reads an empty stream as no
+        // document at all.
+        return Some(Node::Null);
+    }
+    match serde_saphyr::from_str_with_options::<Node>(text, options(text.len())).ok()? {
+        Node::Seq(_) | Node::Map(_) => None,
+        other => Some(other),
+    }
+}
+
+/// Whether a plain scalar can only be read as a string: it starts with a letter and is no
+/// YAML boolean or null word, or it starts with `-`/`+` and a letter or dash (`--flag`;
+/// numbers have a digit or `.` after the sign), or with `/` (a path). Everything else is
+/// left to serde-saphyr. Conservative: a wrong "no" only costs time.
+fn surely_string(v: &str) -> bool {
+    let b = v.as_bytes();
+    match b.first() {
+        Some(c) if c.is_ascii_alphabetic() => {
+            b.len() > 5
+                || !["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
+                    .iter()
+                    .any(|w| w.eq_ignore_ascii_case(v))
+        }
+        Some(b'-' | b'+') => b
+            .get(1)
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'-'),
+        Some(b'/') => true,
+        _ => false,
+    }
+}
+
+/// Duplicate keys are serde-saphyr's error to report.
+fn has_duplicates(entries: &[(At<String>, At<Node>)]) -> bool {
+    if entries.len() <= 16 {
+        return entries
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| entries[..i].iter().any(|(o, _)| o.value == k.value));
+    }
+    let mut keys: Vec<&str> = entries.iter().map(|(k, _)| k.value.as_str()).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
+}
