@@ -790,6 +790,12 @@ mod tests {
             ">-\n  folded\n  text\n",
             "a b",
             "multi\n  line",
+            ".x\n\n  .y",
+            "1\n  2",
+            "...x",
+            "---x",
+            "é1",
+            "1€",
             "0x97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb",
         ];
         for v in values {

@@ -159,6 +159,15 @@ fn scalar(value: Cow<'_, str>, style: ScalarStyle) -> Option<Node> {
         // document at all.
         return Some(Node::Null);
     }
+    // serde-saphyr reads the scalar alone, as a document. Only a single-line ASCII token
+    // reads back as the same text: a line break would be folded again, and `---` or `...`
+    // would be a document marker. Others go to serde-saphyr with the whole stream.
+    if !text.bytes().all(|b| b.is_ascii_graphic())
+        || text.starts_with("---")
+        || text.starts_with("...")
+    {
+        return None;
+    }
     match serde_saphyr::from_str_with_options::<Node>(text, options(text.len())).ok()? {
         Node::Seq(_) | Node::Map(_) => None,
         other => Some(other),
