@@ -117,6 +117,13 @@ pub const KINDS: &[&str] = &[
     "HorizontalPodAutoscaler",
 ];
 
+/// Whether stakelint reads documents of `kind` (the kinds of [`KINDS`], a `List` of
+/// objects, a stakelint `Inventory`): the YAML of others is not built beyond its top-level
+/// scalars ([`yaml::parse_stream_of`]).
+pub fn is_read_kind(kind: &str) -> bool {
+    KINDS.contains(&kind) || matches!(kind, "List" | "Inventory")
+}
+
 /// Whether a document root looks like a Kubernetes object (`apiVersion` and `kind` strings).
 pub fn is_object(root: &Node) -> bool {
     root.get("apiVersion")

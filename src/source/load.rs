@@ -735,7 +735,7 @@ fn parse(id: FileId, src: &SourceFile) -> Parsed {
         Ok(None) => {}
         Err(e) => return Parsed::KeyError(e),
     }
-    match yaml::parse_stream(id, src) {
+    match yaml::parse_stream_of(id, src, &k8s::is_read_kind) {
         Ok(d) => Parsed::Yaml(sort_documents(id, src.text.len(), d)),
         Err(e) => Parsed::Error(e),
     }

@@ -489,31 +489,83 @@ pub fn options(len: usize) -> Options {
 /// Parses every document of a YAML (or JSON) stream into span trees. Empty documents
 /// are skipped.
 pub fn parse_stream(file: FileId, src: &SourceFile) -> Result<Vec<At<Node>>, InputError> {
-    if let Some(docs) = fast::parse_stream(&src.text) {
+    parse_stream_of(file, src, &|_| true)
+}
+
+/// [`parse_stream`] that builds only what `keep` reads: of a document whose top-level
+/// `kind` it refuses, only the top-level scalars are kept (`apiVersion`, `kind`), the rest
+/// is checked as it is read but not built (a CRD is a large tree nobody looks at).
+pub fn parse_stream_of(
+    file: FileId,
+    src: &SourceFile,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Vec<At<Node>>, InputError> {
+    if let Some(docs) = fast::parse_stream(&src.text, keep) {
         return Ok(docs);
     }
     slow_stream(file, src)
 }
 
 /// Whether reading `src` straight from the parser's events gives exactly what
-/// serde-saphyr gives, when it reads the stream at all: the invariant of the fast path,
-/// checked by the tests and the fuzzer. `Ok(true)` when the fast path read the stream.
+/// serde-saphyr gives, when it reads the stream at all — and, with `keep`, the same
+/// documents, those of a refused kind cut to their top-level scalars: the invariant of the
+/// fast path, checked by the tests and the fuzzer. `Ok(true)` when the fast path read the
+/// stream.
 #[doc(hidden)]
-pub fn fast_path_agrees(src: &SourceFile) -> Result<bool, String> {
-    let Some(fast) = fast::parse_stream(&src.text) else {
+pub fn fast_path_agrees(src: &SourceFile, keep: &dyn Fn(&str) -> bool) -> Result<bool, String> {
+    let Some(fast) = fast::parse_stream(&src.text, &|_| true) else {
         return Ok(false);
     };
+    // Debug output compares NaN floats as equal, as they are.
     match slow_stream(FileId(0), src) {
-        // Debug output compares NaN floats as equal, as they are.
-        Ok(slow) if format!("{slow:?}") == format!("{fast:?}") => Ok(true),
-        Ok(slow) => Err(format!(
-            "the event reader differs from serde-saphyr:\n{fast:?}\nvs\n{slow:?}"
-        )),
-        Err(e) => Err(format!(
-            "the event reader accepts what serde-saphyr rejects: {}",
-            e.message
-        )),
+        Ok(slow) if format!("{slow:?}") == format!("{fast:?}") => {}
+        Ok(slow) => {
+            return Err(format!(
+                "the event reader differs from serde-saphyr:\n{fast:?}\nvs\n{slow:?}"
+            ));
+        }
+        Err(e) => {
+            return Err(format!(
+                "the event reader accepts what serde-saphyr rejects: {}",
+                e.message
+            ));
+        }
     }
+    let Some(cut) = fast::parse_stream(&src.text, keep) else {
+        return Err("the event reader gives up on a stream only when it cuts documents".into());
+    };
+    if cut.len() != fast.len() {
+        return Err(format!("{} documents cut, {} whole", cut.len(), fast.len()));
+    }
+    for (c, whole) in cut.iter().zip(&fast) {
+        if format!("{c:?}") == format!("{whole:?}") {
+            continue;
+        }
+        let refused = whole
+            .value
+            .get("kind")
+            .and_then(|k| k.value.as_str())
+            .is_some_and(|k| !keep(k));
+        // Kept: what came before `kind` (built before the kind was known) and scalars.
+        let scalars = match &whole.value {
+            Node::Map(entries) => Node::Map(
+                entries
+                    .iter()
+                    .scan(false, |past_kind, (k, v)| {
+                        let keep = !*past_kind || !matches!(v.value, Node::Map(_) | Node::Seq(_));
+                        *past_kind |= k.value == "kind";
+                        Some(keep.then(|| (k.clone(), v.clone())))
+                    })
+                    .flatten()
+                    .collect(),
+            ),
+            _ => return Err("a document that is not a mapping was cut".into()),
+        };
+        if !refused || format!("{:?}", c.value) != format!("{scalars:?}") || c.span != whole.span {
+            return Err(format!("a document was cut wrong:\n{c:?}\nof\n{whole:?}"));
+        }
+    }
+    Ok(true)
 }
 
 /// [`parse_stream`] through serde-saphyr's deserializer: every YAML feature, every error.
@@ -807,9 +859,9 @@ mod tests {
             ] {
                 let src = file(&text);
                 assert!(
-                    fast_path_agrees(&src).is_ok(),
+                    fast_path_agrees(&src, &|_| true).is_ok(),
                     "{text:?}: {:?}",
-                    fast_path_agrees(&src)
+                    fast_path_agrees(&src, &|_| true)
                 );
             }
         }
@@ -821,7 +873,11 @@ mod tests {
             "k:\n",
             "a: [1, x]\nb: {c: d}\n",
         ] {
-            assert_eq!(fast_path_agrees(&file(text)), Ok(true), "{text:?}");
+            assert_eq!(
+                fast_path_agrees(&file(text), &|_| true),
+                Ok(true),
+                "{text:?}"
+            );
         }
     }
 
@@ -838,7 +894,7 @@ mod tests {
             "a:\n  b: 1\n c: 2\n",             // bad indentation
         ] {
             let src = file(text);
-            assert_eq!(fast_path_agrees(&src), Ok(false), "{text:?}");
+            assert_eq!(fast_path_agrees(&src, &|_| true), Ok(false), "{text:?}");
         }
         // ... so errors and every YAML feature are as before.
         assert!(parse_stream(FileId(0), &file("a: 1\na: 2\n")).is_err());
@@ -863,7 +919,7 @@ mod tests {
                     continue;
                 };
                 let src = file(&text);
-                match fast_path_agrees(&src) {
+                match fast_path_agrees(&src, &crate::source::k8s::is_read_kind) {
                     Ok(fast) => {
                         let yaml = e.path().extension().is_some_and(|x| x == "yaml");
                         if yaml && !dir.starts_with("fuzz") && text.contains("apiVersion:") {
@@ -879,6 +935,35 @@ mod tests {
         assert!(
             read * 10 >= total * 9,
             "the event reader read {read} of {total} manifest files"
+        );
+    }
+
+    #[test]
+    fn documents_of_kinds_nobody_reads_keep_only_their_top_level_scalars() {
+        let text = "apiVersion: v1\nmetadata: {name: early}\nkind: ServiceMonitor\nspec:\n  big: [1, 2, {x: y}]\nnote: last\n---\napiVersion: v1\nkind: Service\nspec: {a: b}\n";
+        let src = file(text);
+        let keep = crate::source::k8s::is_read_kind;
+        assert_eq!(fast_path_agrees(&src, &keep), Ok(true));
+        let docs = parse_stream_of(FileId(0), &src, &keep).unwrap();
+        let keys = |d: &At<Node>| match &d.value {
+            Node::Map(e) => e.iter().map(|(k, _)| k.value.clone()).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        // `metadata` came before `kind`: kept; `spec` after it: not built.
+        assert_eq!(keys(&docs[0]), ["apiVersion", "metadata", "kind", "note"]);
+        assert_eq!(keys(&docs[1]), ["apiVersion", "kind", "spec"]);
+        // A cut document is still checked as it is read: a duplicate key, an anchor or a
+        // non-string key inside it hands the stream to serde-saphyr, which reports it.
+        for bad in [
+            "kind: CRD\nspec: {a: 1, a: 2}\n",
+            "kind: CRD\nspec: [&x 1, *x]\n",
+            "kind: CRD\nspec: {1: x}\n",
+            "kind: CRD\nspec: [1e999]\n",
+        ] {
+            assert_eq!(fast_path_agrees(&file(bad), &keep), Ok(false), "{bad:?}");
+        }
+        assert!(
+            parse_stream_of(FileId(0), &file("kind: CRD\nspec: {a: 1, a: 2}\n"), &keep).is_err()
         );
     }
 }

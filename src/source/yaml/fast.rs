@@ -18,14 +18,24 @@ use std::borrow::Cow;
 /// Deeper documents go to serde-saphyr (Kubernetes objects are about 12 levels deep).
 const MAX_DEPTH: usize = 64;
 
-enum Frame {
+enum Frame<'t> {
     Seq(Span, Vec<At<Node>>),
     Map(Span, Vec<(At<String>, At<Node>)>, Option<At<String>>),
+    /// A collection of a document of a kind nobody reads: checked as it would be read
+    /// (keys, scalars, no anchors or tags) but nothing is built. `keys` of a mapping
+    /// (duplicates are errors), `value` when its next scalar is a value.
+    Skip {
+        map: bool,
+        keys: Vec<Cow<'t, str>>,
+        value: bool,
+    },
 }
 
 /// The documents of `text` as [`super::parse_stream`] returns them, or `None` when the
-/// stream needs serde-saphyr.
-pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
+/// stream needs serde-saphyr. A document whose top-level `kind` is a string that `keep`
+/// refuses keeps only its top-level scalars (`apiVersion`, `kind`, ...): its collections
+/// are checked but not built.
+pub(super) fn parse_stream(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Vec<At<Node>>> {
     let opts = options(text.len());
     let budget = opts.budget.clone().unwrap_or_default();
     let mut po = granit_parser::Options::default();
@@ -46,6 +56,8 @@ pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
     let mut doc_count = 0usize;
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<At<Node>> = None;
+    // The current document is of a kind nobody reads.
+    let mut unread = false;
     for item in Parser::with_options(StrInput::new(text), po) {
         let (ev, span) = item.ok()?;
         events += 1;
@@ -54,6 +66,10 @@ pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
         }
         let span = byte_span(&span)?;
         let is_map = matches!(ev, Event::MappingStart(..));
+        if let Some(Frame::Skip { .. }) = stack.last() {
+            skip(ev, &mut stack)?;
+            continue;
+        }
         let done = match ev {
             Event::Scalar(value, style, anchor, tag) => {
                 if anchor != 0 || tag.is_some() {
@@ -79,7 +95,13 @@ pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
                 if let Some(Frame::Map(_, _, None)) = stack.last() {
                     return None;
                 }
-                stack.push(if is_map {
+                stack.push(if unread && stack.len() == 1 {
+                    Frame::Skip {
+                        map: is_map,
+                        keys: Vec::new(),
+                        value: false,
+                    }
+                } else if is_map {
                     Frame::Map(span, Vec::new(), None)
                 } else {
                     Frame::Seq(span, Vec::new())
@@ -92,7 +114,7 @@ pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
                     span,
                 },
                 Frame::Map(span, entries, None) => {
-                    if has_duplicates(&entries) {
+                    if duplicates(entries.iter().map(|(k, _)| k.value.as_str())) {
                         return None;
                     }
                     At {
@@ -100,9 +122,10 @@ pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
                         span,
                     }
                 }
-                Frame::Map(_, _, Some(_)) => return None,
+                Frame::Map(_, _, Some(_)) | Frame::Skip { .. } => return None,
             },
             Event::DocumentStart(..) => {
+                unread = false;
                 doc_count += 1;
                 if doc_count > max_docs {
                     return None;
@@ -110,6 +133,7 @@ pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
                 continue;
             }
             Event::DocumentEnd => {
+                unread = false;
                 // Null documents (empty, `~`, `null`) are skipped, as serde-saphyr does.
                 match root.take() {
                     Some(At {
@@ -123,9 +147,20 @@ pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
             Event::StreamStart | Event::StreamEnd => continue,
             _ => return None,
         };
+        let depth = stack.len();
         match stack.last_mut() {
             Some(Frame::Seq(_, items)) => items.push(done),
-            Some(Frame::Map(_, entries, key)) => entries.push((key.take()?, done)),
+            Some(Frame::Map(_, entries, key)) => {
+                let key = key.take()?;
+                if depth == 1
+                    && key.value == "kind"
+                    && let Node::Str(kind) = &done.value
+                {
+                    unread = !keep(kind);
+                }
+                entries.push((key, done));
+            }
+            Some(Frame::Skip { .. }) => return None,
             None => {
                 if root.is_some() {
                     return None;
@@ -135,6 +170,59 @@ pub(super) fn parse_stream(text: &str) -> Option<Vec<At<Node>>> {
         }
     }
     (stack.is_empty() && root.is_none()).then_some(docs)
+}
+
+/// One event inside a skipped collection (the top of `stack`): checked, not built.
+fn skip<'t>(ev: Event<'t>, stack: &mut Vec<Frame<'t>>) -> Option<()> {
+    let depth = stack.len();
+    let is_map = matches!(ev, Event::MappingStart(..));
+    let Some(Frame::Skip { map, keys, value }) = stack.last_mut() else {
+        return None;
+    };
+    match ev {
+        Event::Scalar(text, style, anchor, tag) => {
+            if anchor != 0 || tag.is_some() {
+                return None;
+            }
+            if *map && !*value {
+                if style == ScalarStyle::Plain && !surely_string(&text) {
+                    return None;
+                }
+                keys.push(text);
+            } else if style == ScalarStyle::Plain && !surely_string(&text) {
+                scalar(text, style)?;
+            }
+            *value = *map && !*value;
+        }
+        Event::SequenceStart(_, anchor, tag) | Event::MappingStart(_, anchor, tag) => {
+            if anchor != 0 || tag.is_some() || depth >= MAX_DEPTH || (*map && !*value) {
+                return None;
+            }
+            stack.push(Frame::Skip {
+                map: is_map,
+                keys: Vec::new(),
+                value: false,
+            });
+        }
+        Event::SequenceEnd | Event::MappingEnd => {
+            let Some(Frame::Skip { map, keys, value }) = stack.pop() else {
+                return None;
+            };
+            if (map && value) || duplicates(keys.iter().map(|k| &**k)) {
+                return None;
+            }
+            match stack.last_mut()? {
+                Frame::Skip { map, value, .. } => *value = *map && !*value,
+                // A top-level entry of an unread document: left out.
+                Frame::Map(_, _, key) => {
+                    key.take()?;
+                }
+                Frame::Seq(..) => return None,
+            }
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 fn byte_span(span: &granit_parser::Span) -> Option<Span> {
@@ -196,14 +284,11 @@ fn surely_string(v: &str) -> bool {
 }
 
 /// Duplicate keys are serde-saphyr's error to report.
-fn has_duplicates(entries: &[(At<String>, At<Node>)]) -> bool {
-    if entries.len() <= 16 {
-        return entries
-            .iter()
-            .enumerate()
-            .any(|(i, (k, _))| entries[..i].iter().any(|(o, _)| o.value == k.value));
+fn duplicates<'k>(keys: impl Iterator<Item = &'k str>) -> bool {
+    let mut keys: Vec<&str> = keys.collect();
+    if keys.len() <= 16 {
+        return keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k));
     }
-    let mut keys: Vec<&str> = entries.iter().map(|(k, _)| k.value.as_str()).collect();
     keys.sort_unstable();
     keys.windows(2).any(|w| w[0] == w[1])
 }
