@@ -17,6 +17,7 @@ fn fleet(keys: usize) -> PathBuf {
             keys,
             environments: keys.div_ceil(1000),
             extra: 10,
+            crd_kib: 0,
         };
         stakelint::fleet::generate(&spec, &dir).expect("generate the fleet");
     }

@@ -1,6 +1,6 @@
 #![allow(clippy::print_stderr)]
 //! Generates an operator of any size for benchmarks (see `stakelint::fleet`):
-//! `cargo run --release --example gen-fleet -- --keys N --environments E [--extra K] --out DIR`
+//! `cargo run --release --example gen-fleet -- --keys N --environments E [--extra K] [--crd-kib C] --out DIR`
 
 use std::path::PathBuf;
 
@@ -9,6 +9,7 @@ fn main() {
         keys: 1000,
         environments: 1,
         extra: 10,
+        crd_kib: 0,
     };
     let mut out = PathBuf::from("target/fleet");
     let v: Vec<String> = std::env::args().skip(1).collect();
@@ -18,6 +19,7 @@ fn main() {
             "--keys" => spec.keys = value.parse().unwrap_or(spec.keys),
             "--environments" => spec.environments = value.parse().unwrap_or(spec.environments),
             "--extra" => spec.extra = value.parse().unwrap_or(spec.extra),
+            "--crd-kib" => spec.crd_kib = value.parse().unwrap_or(spec.crd_kib),
             "--out" => out = PathBuf::from(value),
             other => eprintln!("ignoring unknown flag {other}"),
         }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process benchmark: wall time, throughput and peak memory of `stakelint lint` on
 # generated operators (stakelint::fleet) of 1k, 10k and 100k keys (1M with BENCH_1M=1),
-# a manifest-only fleet (resources/s), the parse-only floor on the same files, and checkov
-# on the same manifests when it is installed (pip install checkov).
+# a manifest-only fleet (resources/s), a render with CRDs, the parse-only floor on the same
+# files, and checkov on the same manifests when it is installed (pip install checkov).
 #
 #   scripts/bench.sh [OUTDIR]      # default: target/bench
 #   BENCH_1M=1 scripts/bench.sh     # also 1,000,000 keys (about 1 GB of files, minutes)
@@ -71,6 +71,15 @@ read -r _ fwall _ < <(run floor "$floor" "$dir/deploy")
 bytes=$(du -sb "$dir/deploy" | cut -f1)
 awk -v n="$n" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
   'BEGIN {printf "%-30s %8.2f %8s %8.2f %11s %10.0f %9.0f %9.0f\n", n " resources, no keys", w, "-", f, "-", n/w, r/1024, b/1048576; printf "stakelint / parse-only floor: %.2fx\n", w/f}'
+# a render that ships its CRDs: 200 environments, each with a CRD of about 220 KiB
+dir="$out/fleet-crds"
+[ -f "$dir/inventory/inventory.yaml" ] || "$gen" --keys 0 --environments 200 --extra 10 --crd-kib 220 --out "$dir" 2>/dev/null
+n=$(grep -c '^kind:' "$dir"/deploy/*.yaml | awk -F: '{s+=$2} END {print s}')
+read -r _ wall rss < <(run lint "$bin" lint "$dir/deploy" --format json -o "$out/lint.json" --fail-on never)
+read -r _ fwall _ < <(run floor "$floor" "$dir/deploy")
+bytes=$(du -sb "$dir/deploy" | cut -f1)
+awk -v n="$n" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
+  'BEGIN {printf "%-30s %8.2f %8s %8.2f %11s %10.0f %9.0f %9.0f\n", n " resources, 200 CRDs", w, "-", f, "-", n/w, r/1024, b/1048576; printf "with CRDs, stakelint / parse-only floor: %.2fx\n", w/f}'
 if command -v checkov >/dev/null 2>&1; then
   small="$out/fleet-checkov"; rm -rf "$small"; mkdir -p "$small"
   cp "$dir"/deploy/env-00[0-9][0-9].yaml "$small"/   # 100 files, 2,200 resources

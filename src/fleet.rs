@@ -19,6 +19,9 @@ pub struct Spec {
     pub environments: usize,
     /// Filler ConfigMaps per environment (to scale manifests independently of keys).
     pub extra: usize,
+    /// A CustomResourceDefinition of about this many KiB per environment (0: none), as
+    /// charts that ship their CRDs render them: a large document of a kind no rule reads.
+    pub crd_kib: usize,
 }
 
 /// What was generated.
@@ -51,6 +54,28 @@ fn keystore(pk: &str, i: usize) -> String {
         i * 7,
         i * 13
     )
+}
+
+/// A CRD with an OpenAPI schema of nested, described fields, about `kib` KiB long.
+fn crd(ns: &str, kib: usize) -> String {
+    let mut s = format!(
+        "---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.{ns}.example.com\nspec:\n  group: {ns}.example.com\n  names: {{kind: Thing, plural: things}}\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n"
+    );
+    let mut i = 0;
+    while s.len() < kib * 1024 {
+        let _ = write!(
+            s,
+            "            field{i}:\n              type: object\n              description: Field {i} of the thing, described in a sentence as CRDs do.\n              properties:\n"
+        );
+        for j in 0..8 {
+            let _ = writeln!(
+                s,
+                "                sub{j}: {{type: string, description: \"Sub-field {j} of field {i}.\"}}"
+            );
+        }
+        i += 1;
+    }
+    s
 }
 
 fn b64(data: &[u8]) -> String {
@@ -227,6 +252,10 @@ pub fn generate(a: &Spec, out: &Path) -> std::io::Result<Stats> {
             "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: mev-boost\n  namespace: {ns}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: mev-boost}}}}\n  template:\n    metadata: {{labels: {{app: mev-boost}}}}\n    spec:\n      containers:\n        - name: mev-boost\n          image: flashbots/mev-boost:1.12.0\n          args: [-mainnet, -relay-check, -relays=https://relay.example]\n"
         );
         manifests += 3;
+        if a.crd_kib > 0 {
+            text += &crd(&ns, a.crd_kib);
+            manifests += 1;
+        }
         for x in 0..a.extra {
             text += &format!(
                 "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-{x}\n  namespace: {ns}\ndata:\n  network: mainnet\n  log-level: info\n  note: \"filler {x}\"\n"

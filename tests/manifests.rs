@@ -633,6 +633,7 @@ fn parallel_reading_and_model_building_give_the_same_report_every_run() {
         keys: 2_600,
         environments: 3,
         extra: 40,
+        crd_kib: 0,
     };
     let stats = stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
     assert!(stats.files > 2_048 + 256, "{stats:?}");
@@ -668,4 +669,54 @@ fn parallel_reading_and_model_building_give_the_same_report_every_run() {
         assert_eq!(run(), first, "the same report on every run");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn crds_in_a_render_change_no_finding() {
+    // Charts that ship their CRDs render large documents of a kind no rule reads: they are
+    // checked as YAML but not built, and the findings are those of the render without them.
+    let lint = |crd_kib: usize| {
+        let dir =
+            std::env::temp_dir().join(format!("stakelint-crds-{crd_kib}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let spec = stakelint::fleet::Spec {
+            keys: 0,
+            environments: 3,
+            extra: 1,
+            crd_kib,
+        };
+        stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
+        let deploy = dir.join("deploy");
+        let text = std::fs::read_to_string(deploy.join("env-0000.yaml")).expect("reads");
+        assert_eq!(
+            text.contains("kind: CustomResourceDefinition"),
+            crd_kib > 0,
+            "the render has its CRD"
+        );
+        assert!(text.len() > crd_kib * 1024);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stakelint"))
+            .args(["lint", &deploy.to_string_lossy(), "--format", "json"])
+            .args(["--today", "2026-11-29", "--fail-on", "never"])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut found: Vec<(String, String)> = doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| (f["rule"].to_string(), f["message"].to_string()))
+            .collect();
+        found.sort();
+        found
+    };
+    let plain = lint(0);
+    assert!(!plain.is_empty(), "the render has findings");
+    assert_eq!(lint(64), plain);
 }

@@ -2,6 +2,11 @@
 //! (Kubernetes objects), typed parsing with spans for our own types (inventory, config),
 //! and parse errors turned into located [`InputError`]s.
 //!
+//! Span trees of plain streams (what Helm and kustomize render) are built straight from
+//! the events of serde-saphyr's parser (module `fast`); serde-saphyr still decides every
+//! scalar that could be anything but a string, and reads every stream the event reader
+//! declines, so both give the same trees and the same errors ([`fast_path_agrees`]).
+//!
 //! serde-saphyr reports character columns; origins are byte offsets, so error positions
 //! go through the file's line index.
 
@@ -513,8 +518,16 @@ pub fn parse_stream_of(
 /// stream.
 #[doc(hidden)]
 pub fn fast_path_agrees(src: &SourceFile, keep: &dyn Fn(&str) -> bool) -> Result<bool, String> {
-    let Some(fast) = fast::parse_stream(&src.text, &|_| true) else {
-        return Ok(false);
+    let (fast, cut) = match (
+        fast::parse_stream(&src.text, &|_| true),
+        fast::parse_stream(&src.text, keep),
+    ) {
+        (None, None) => return Ok(false),
+        (Some(whole), Some(cut)) => (whole, cut),
+        (None, Some(_)) => {
+            return Err("cutting documents accepts a stream it declines whole".into());
+        }
+        (Some(_), None) => return Err("cutting documents declines a stream it reads whole".into()),
     };
     // Debug output compares NaN floats as equal, as they are.
     match slow_stream(FileId(0), src) {
@@ -531,9 +544,6 @@ pub fn fast_path_agrees(src: &SourceFile, keep: &dyn Fn(&str) -> bool) -> Result
             ));
         }
     }
-    let Some(cut) = fast::parse_stream(&src.text, keep) else {
-        return Err("the event reader gives up on a stream only when it cuts documents".into());
-    };
     if cut.len() != fast.len() {
         return Err(format!("{} documents cut, {} whole", cut.len(), fast.len()));
     }
@@ -959,6 +969,8 @@ mod tests {
             "kind: CRD\nspec: [&x 1, *x]\n",
             "kind: CRD\nspec: {1: x}\n",
             "kind: CRD\nspec: [1e999]\n",
+            "kind: CRD\nspec: {}\nspec: {}\n",
+            "spec: {}\nkind: CRD\nspec: {}\n",
         ] {
             assert_eq!(fast_path_agrees(&file(bad), &keep), Ok(false), "{bad:?}");
         }

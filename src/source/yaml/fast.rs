@@ -58,6 +58,9 @@ pub(super) fn parse_stream(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Ve
     let mut root: Option<At<Node>> = None;
     // The current document is of a kind nobody reads.
     let mut unread = false;
+    // Top-level keys of an unread document whose values were not built (still checked
+    // for duplicates).
+    let mut cut_keys: Vec<String> = Vec::new();
     for item in Parser::with_options(StrInput::new(text), po) {
         let (ev, span) = item.ok()?;
         events += 1;
@@ -67,7 +70,7 @@ pub(super) fn parse_stream(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Ve
         let span = byte_span(&span)?;
         let is_map = matches!(ev, Event::MappingStart(..));
         if let Some(Frame::Skip { .. }) = stack.last() {
-            skip(ev, &mut stack)?;
+            skip(ev, &mut stack, &mut cut_keys)?;
             continue;
         }
         let done = match ev {
@@ -114,7 +117,9 @@ pub(super) fn parse_stream(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Ve
                     span,
                 },
                 Frame::Map(span, entries, None) => {
-                    if duplicates(entries.iter().map(|(k, _)| k.value.as_str())) {
+                    let cut = if stack.is_empty() { &cut_keys[..] } else { &[] };
+                    let keys = entries.iter().map(|(k, _)| k.value.as_str());
+                    if duplicates(keys.chain(cut.iter().map(String::as_str))) {
                         return None;
                     }
                     At {
@@ -126,6 +131,7 @@ pub(super) fn parse_stream(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Ve
             },
             Event::DocumentStart(..) => {
                 unread = false;
+                cut_keys.clear();
                 doc_count += 1;
                 if doc_count > max_docs {
                     return None;
@@ -173,7 +179,7 @@ pub(super) fn parse_stream(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Ve
 }
 
 /// One event inside a skipped collection (the top of `stack`): checked, not built.
-fn skip<'t>(ev: Event<'t>, stack: &mut Vec<Frame<'t>>) -> Option<()> {
+fn skip<'t>(ev: Event<'t>, stack: &mut Vec<Frame<'t>>, cut_keys: &mut Vec<String>) -> Option<()> {
     let depth = stack.len();
     let is_map = matches!(ev, Event::MappingStart(..));
     let Some(Frame::Skip { map, keys, value }) = stack.last_mut() else {
@@ -215,7 +221,7 @@ fn skip<'t>(ev: Event<'t>, stack: &mut Vec<Frame<'t>>) -> Option<()> {
                 Frame::Skip { map, value, .. } => *value = *map && !*value,
                 // A top-level entry of an unread document: left out.
                 Frame::Map(_, _, key) => {
-                    key.take()?;
+                    cut_keys.push(key.take()?.value);
                 }
                 Frame::Seq(..) => return None,
             }
