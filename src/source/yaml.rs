@@ -482,6 +482,9 @@ pub fn options(len: usize) -> Options {
     let mut o = Options::default();
     o.legacy_octal_numbers = true;
     o.with_snippet = false;
+    // Comments are not read. Emitted, they are buffered while the parser looks ahead, and
+    // more than 32 in a row would reject valid YAML.
+    o.emit_comments = false;
     o.budget = serde_saphyr::budget! {
         max_documents: len / 4 + 16,
         max_nodes: len + 1_000,
@@ -977,5 +980,22 @@ mod tests {
         assert!(
             parse_stream_of(FileId(0), &file("kind: CRD\nspec: {a: 1, a: 2}\n"), &keep).is_err()
         );
+    }
+
+    #[test]
+    fn comments_in_a_row_are_no_error() {
+        // serde-saphyr buffers emitted comments while looking ahead (32 at most); they are
+        // not emitted, so a heavily commented manifest reads.
+        for at in ["a:\n", "- a\n", "a: 1\n"] {
+            let text = format!("{at}{}  b: 1\nc: 2\n", "# a comment\n".repeat(100));
+            let src = file(&text);
+            let slow = slow_stream(FileId(0), &src);
+            let fast = parse_stream(FileId(0), &src);
+            assert_eq!(slow.is_ok(), fast.is_ok(), "{text}");
+            assert!(fast_path_agrees(&src, &|_| true).is_ok());
+        }
+        let text = format!("spec:\n{}  replicas: 1\n", "  # note\n".repeat(100));
+        assert!(parse_stream(FileId(0), &file(&text)).is_ok());
+        assert_eq!(fast_path_agrees(&file(&text), &|_| true), Ok(true));
     }
 }

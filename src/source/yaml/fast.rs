@@ -44,7 +44,7 @@ pub(super) fn parse_stream(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Ve
     po.block_nesting_limit = po
         .block_nesting_limit
         .max(budget.max_depth.saturating_add(1));
-    po.emit_comments = false;
+    po.emit_comments = opts.emit_comments;
     po.strict_indentation = opts.strict_indentation;
     po.bom_inside_document_as_content = opts.bom_inside_document_as_content;
     // Far inside serde-saphyr's budgets (which scale with the input): a stream that gets
