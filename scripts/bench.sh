@@ -72,12 +72,12 @@ bytes=$(du -sb "$dir/deploy" | cut -f1)
 awk -v n="$n" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
   'BEGIN {printf "%-30s %8.2f %8s %8.2f %11s %10.0f %9.0f %9.0f\n", n " resources, no keys", w, "-", f, "-", n/w, r/1024, b/1048576; printf "stakelint / parse-only floor: %.2fx\n", w/f}'
 # a render that ships its CRDs: 200 environments, each with a CRD of about 220 KiB
-dir="$out/fleet-crds"
-[ -f "$dir/inventory/inventory.yaml" ] || "$gen" --keys 0 --environments 200 --extra 10 --crd-kib 220 --out "$dir" 2>/dev/null
-n=$(grep -c '^kind:' "$dir"/deploy/*.yaml | awk -F: '{s+=$2} END {print s}')
-read -r _ wall rss < <(run lint "$bin" lint "$dir/deploy" --format json -o "$out/lint.json" --fail-on never)
-read -r _ fwall _ < <(run floor "$floor" "$dir/deploy")
-bytes=$(du -sb "$dir/deploy" | cut -f1)
+crds="$out/fleet-crds"
+[ -f "$crds/inventory/inventory.yaml" ] || "$gen" --keys 0 --environments 200 --extra 10 --crd-kib 220 --out "$crds" 2>/dev/null
+n=$(grep -c '^kind:' "$crds"/deploy/*.yaml | awk -F: '{s+=$2} END {print s}')
+read -r _ wall rss < <(run lint "$bin" lint "$crds/deploy" --format json -o "$out/lint.json" --fail-on never)
+read -r _ fwall _ < <(run floor "$floor" "$crds/deploy")
+bytes=$(du -sb "$crds/deploy" | cut -f1)
 awk -v n="$n" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
   'BEGIN {printf "%-30s %8.2f %8s %8.2f %11s %10.0f %9.0f %9.0f\n", n " resources, 200 CRDs", w, "-", f, "-", n/w, r/1024, b/1048576; printf "with CRDs, stakelint / parse-only floor: %.2fx\n", w/f}'
 if command -v checkov >/dev/null 2>&1; then
