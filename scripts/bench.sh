@@ -62,24 +62,24 @@ if [ "${BENCH_1M:-0}" = 1 ]; then
   awk '$1 == 100000 {a=$2} $1 == 1000000 {b=$2} END {if (a && b) printf "slope 100k -> 1M keys (warm): %.1fx the time for 10x the keys\n", b/a}' "$out/slope.txt"
 fi
 rm -f "$out/slope.txt"
+# manifests DIR LABEL GEN-ARGS... : generates DIR once, then prints its row and its ratio
+# to the parse-only floor
+manifests() {
+  local dir=$1 label=$2; shift 2
+  [ -f "$dir/inventory/inventory.yaml" ] || "$gen" --keys 0 "$@" --out "$dir" 2>/dev/null
+  local n wall rss fwall bytes
+  n=$(grep -c '^kind:' "$dir"/deploy/*.yaml | awk -F: '{s+=$2} END {print s}')
+  read -r _ wall rss < <(run lint "$bin" lint "$dir/deploy" --format json -o "$out/lint.json" --fail-on never)
+  read -r _ fwall _ < <(run floor "$floor" "$dir/deploy")
+  bytes=$(du -sb "$dir/deploy" | cut -f1)
+  awk -v n="$n" -v l="$label" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
+    'BEGIN {printf "%-30s %8.2f %8s %8.2f %11s %10.0f %9.0f %9.0f\n", n " resources, " l, w, "-", f, "-", n/w, r/1024, b/1048576; printf "%s: stakelint / parse-only floor: %.2fx\n", l, w/f}'
+}
 # manifest-only: 22,000 resources, no keys
 dir="$out/fleet-manifests"
-[ -f "$dir/inventory/inventory.yaml" ] || "$gen" --keys 0 --environments 1000 --extra 10 --out "$dir" 2>/dev/null
-n=$(grep -c '^kind:' "$dir"/deploy/*.yaml | awk -F: '{s+=$2} END {print s}')
-read -r _ wall rss < <(run lint "$bin" lint "$dir/deploy" --format json -o "$out/lint.json" --fail-on never)
-read -r _ fwall _ < <(run floor "$floor" "$dir/deploy")
-bytes=$(du -sb "$dir/deploy" | cut -f1)
-awk -v n="$n" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
-  'BEGIN {printf "%-30s %8.2f %8s %8.2f %11s %10.0f %9.0f %9.0f\n", n " resources, no keys", w, "-", f, "-", n/w, r/1024, b/1048576; printf "stakelint / parse-only floor: %.2fx\n", w/f}'
+manifests "$dir" "no keys" --environments 1000 --extra 10
 # a render that ships its CRDs: 200 environments, each with a CRD of about 220 KiB
-crds="$out/fleet-crds"
-[ -f "$crds/inventory/inventory.yaml" ] || "$gen" --keys 0 --environments 200 --extra 10 --crd-kib 220 --out "$crds" 2>/dev/null
-n=$(grep -c '^kind:' "$crds"/deploy/*.yaml | awk -F: '{s+=$2} END {print s}')
-read -r _ wall rss < <(run lint "$bin" lint "$crds/deploy" --format json -o "$out/lint.json" --fail-on never)
-read -r _ fwall _ < <(run floor "$floor" "$crds/deploy")
-bytes=$(du -sb "$crds/deploy" | cut -f1)
-awk -v n="$n" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
-  'BEGIN {printf "%-30s %8.2f %8s %8.2f %11s %10.0f %9.0f %9.0f\n", n " resources, 200 CRDs", w, "-", f, "-", n/w, r/1024, b/1048576; printf "with CRDs, stakelint / parse-only floor: %.2fx\n", w/f}'
+manifests "$out/fleet-crds" "200 CRDs" --environments 200 --extra 10 --crd-kib 220
 if command -v checkov >/dev/null 2>&1; then
   small="$out/fleet-checkov"; rm -rf "$small"; mkdir -p "$small"
   cp "$dir"/deploy/env-00[0-9][0-9].yaml "$small"/   # 100 files, 2,200 resources

@@ -637,26 +637,7 @@ fn parallel_reading_and_model_building_give_the_same_report_every_run() {
     };
     let stats = stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
     assert!(stats.files > 2_048 + 256, "{stats:?}");
-    let run = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stakelint"))
-            .args([
-                "lint",
-                &dir.to_string_lossy(),
-                "--no-cache",
-                "--format",
-                "json",
-            ])
-            .args(["--today", "2026-11-29", "--fail-on", "never"])
-            .output()
-            .expect("runs");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8")
-    };
+    let run = || lint_generated(&dir);
     let first = run();
     let doc: serde_json::Value = serde_json::from_str(&first).expect("JSON");
     assert_eq!(doc["summary"]["keys"], 2_600, "{}", doc["summary"]);
@@ -694,18 +675,7 @@ fn crds_in_a_render_change_no_finding() {
             "the render has its CRD"
         );
         assert!(text.len() > crd_kib * 1024);
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stakelint"))
-            .args(["lint", &deploy.to_string_lossy(), "--format", "json"])
-            .args(["--today", "2026-11-29", "--fail-on", "never"])
-            .output()
-            .expect("runs");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let doc: serde_json::Value = serde_json::from_str(&lint_generated(&deploy)).expect("JSON");
         let _ = std::fs::remove_dir_all(&dir);
         let mut found: Vec<(String, String)> = doc["findings"]
             .as_array()
@@ -719,4 +689,27 @@ fn crds_in_a_render_change_no_finding() {
     let plain = lint(0);
     assert!(!plain.is_empty(), "the render has findings");
     assert_eq!(lint(64), plain);
+}
+
+/// `stakelint lint PATH` of a generated operator as JSON (no key cache, a fixed date, exit 0
+/// whatever it finds).
+fn lint_generated(path: &std::path::Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stakelint"))
+        .args([
+            "lint",
+            &path.to_string_lossy(),
+            "--no-cache",
+            "--format",
+            "json",
+        ])
+        .args(["--today", "2026-11-29", "--fail-on", "never"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
 }
