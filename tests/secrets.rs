@@ -119,6 +119,19 @@ fn planted() -> (TempDir, Vec<String>) {
     );
     secrets.push("PLANTED-DATA-LIST".into());
     secrets.push("PLANTED-DATA-MAP".into());
+    // `kubectl apply` keeps the applied object, values included, in an annotation: every
+    // `kubectl get -o yaml` dump of a Secret carries it, here just above a line a finding
+    // shows
+    d.write(
+        "k8s/applied.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s6\n  namespace: eth\n  labels: {stakelint.io/environment: prod}\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n      {\"stringData\":{\"pw\":\"PLANTED-APPLIED-COPY\"},\"kind\":\"Secret\"}\nstringData: {keystore-0.json: '{\"crypto\": {\"kdf\": {}}, \"pubkey\": \"0xzz\", \"version\": 4}'}\n",
+    );
+    secrets.push("PLANTED-APPLIED-COPY".into());
+    d.write(
+        "k8s/annotation-list.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s7\n  namespace: eth\n  annotations:\n    copy: [PLANTED-ANNOTATION-LIST]\nstringData: {a: b}\n",
+    );
+    secrets.push("PLANTED-ANNOTATION-LIST".into());
     // a duplicate key inside a Secret: the whole file fails to parse
     d.write(
         "k8s/dup.yaml",

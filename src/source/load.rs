@@ -696,6 +696,13 @@ fn typed(
 ) {
     let kind = yaml::Node::pointer(tree, &format!("{base}/kind")).and_then(|k| k.value.as_str());
     if kind == Some("Secret") {
+        // Annotation values: `kubectl apply` keeps the applied object, values included, in
+        // `kubectl.kubernetes.io/last-applied-configuration` (every `kubectl get -o yaml`
+        // dump of a Secret has it), and no rule reads a Secret's annotations.
+        let annotations = yaml::Node::pointer(tree, &format!("{base}/metadata/annotations"));
+        if let Some(yaml::Node::Map(entries)) = annotations.map(|n| &n.value) {
+            mask_values(id, entries, extent, &mut out.masks);
+        }
         for field in ["/data", "/stringData"] {
             let node = yaml::Node::pointer(tree, &format!("{base}{field}"));
             if let Some(n) = node.filter(|n| !matches!(n.value, yaml::Node::Map(_))) {
@@ -705,20 +712,7 @@ fn typed(
                 out.masks.push(Span::new(start, end - start));
             }
             if let Some(yaml::Node::Map(entries)) = node.map(|n| &n.value) {
-                for (i, (_, v)) in entries.iter().enumerate() {
-                    let span = yaml::origin_of(id, 0, v).span;
-                    if matches!(v.value, yaml::Node::Seq(_) | yaml::Node::Map(_)) {
-                        // A collection is located at its start only: mask up to the next
-                        // entry (or the end of the object), whatever it holds.
-                        let end = entries.get(i + 1).map_or(extent.end(), |(k, _)| {
-                            yaml::origin_of(id, 0, k).span.start as usize
-                        });
-                        let start = span.start as usize;
-                        out.masks.push(Span::new(start, end.max(start + 1) - start));
-                    } else {
-                        out.masks.push(span);
-                    }
-                }
+                mask_values(id, entries, extent, &mut out.masks);
             }
         }
     }
@@ -726,6 +720,29 @@ fn typed(
         Ok(Some(o)) => out.docs.push(Doc::Object(Ok(o))),
         Ok(None) => {}
         Err(e) => out.docs.push(Doc::Object(Err(e))),
+    }
+}
+
+/// Masks the values of a mapping of an object that ends at `extent`.
+fn mask_values(
+    id: FileId,
+    entries: &[(yaml::At<String>, yaml::At<yaml::Node>)],
+    extent: Span,
+    masks: &mut Vec<Span>,
+) {
+    for (i, (_, v)) in entries.iter().enumerate() {
+        let span = yaml::origin_of(id, 0, v).span;
+        if matches!(v.value, yaml::Node::Seq(_) | yaml::Node::Map(_)) {
+            // A collection is located at its start only: mask up to the next entry (or
+            // the end of the object), whatever it holds.
+            let end = entries.get(i + 1).map_or(extent.end(), |(k, _)| {
+                yaml::origin_of(id, 0, k).span.start as usize
+            });
+            let start = span.start as usize;
+            masks.push(Span::new(start, end.max(start + 1) - start));
+        } else {
+            masks.push(span);
+        }
     }
 }
 
