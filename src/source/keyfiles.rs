@@ -334,13 +334,9 @@ const WEB3SIGNER_TYPES: &[&str] = &[
     "pkcs11",
 ];
 
-fn span_of<T>(s: &yaml::At<T>) -> Span {
-    s.span
-}
-
 fn str_field<'n>(map: &'n Node, k: &str) -> Option<(&'n str, Span)> {
     let v = map.get(k)?;
-    Some((v.value.as_str()?, span_of(v)))
+    Some((v.value.as_str()?, v.span))
 }
 
 /// A scalar field as written: hex keys such as `0x97f1…` are plain YAML integers (too big
@@ -350,7 +346,7 @@ fn raw_field<'t>(text: &'t str, map: &Node, k: &str) -> Option<(&'t str, Span)> 
     if matches!(v.value, Node::Map(_) | Node::Seq(_)) {
         return None;
     }
-    let span = span_of(v);
+    let span = v.span;
     let raw = text.get(span.start as usize..span.end())?.trim();
     Some((raw.trim_matches(|c| c == '"' || c == '\''), span))
 }
@@ -406,7 +402,7 @@ fn parse_yaml(text: &str) -> Result<Option<KeyFile>, KeyError> {
         for item in items {
             for s in DEFINITION_SECRETS {
                 if let Some(v) = item.value.get(s) {
-                    out.secrets.push(span_of(v));
+                    out.secrets.push(v.span);
                 }
             }
             let Some((pk, span)) = raw_field(text, &item.value, "voting_public_key") else {
@@ -437,7 +433,7 @@ fn parse_yaml(text: &str) -> Result<Option<KeyFile>, KeyError> {
         }
         for s in WEB3SIGNER_SECRETS {
             if let Some(v) = doc.value.get(s) {
-                out.secrets.push(span_of(v));
+                out.secrets.push(v.span);
             }
         }
         if doc

@@ -299,10 +299,6 @@ impl NodeRef<'_> {
     }
 }
 
-fn span_of_spanned<T>(s: &At<T>) -> Span {
-    s.span
-}
-
 /// Nodes and key bytes of a parsed tree (to size the arrays once).
 fn measure(n: &At<Node>, nodes: &mut usize, key_bytes: &mut usize) {
     *nodes += 1;
@@ -324,7 +320,7 @@ fn lay_out(n: &At<Node>, at: usize, nodes: &mut Vec<Rec>, keys: &mut String) {
     let count = match &n.value {
         Node::Seq(items) => {
             nodes.extend(items.iter().map(|i| Rec {
-                span: span_of_spanned(i),
+                span: i.span,
                 ..Rec::default()
             }));
             items.len()
@@ -334,9 +330,9 @@ fn lay_out(n: &At<Node>, at: usize, nodes: &mut Vec<Rec>, keys: &mut String) {
                 let start = keys.len();
                 keys.push_str(&k.value);
                 nodes.push(Rec {
-                    span: span_of_spanned(v),
+                    span: v.span,
                     key: (start as u32, k.value.len() as u32),
-                    key_span: span_of_spanned(k),
+                    key_span: k.span,
                     ..Rec::default()
                 });
             }
@@ -372,7 +368,7 @@ impl Located {
         let mut nodes = Vec::with_capacity(count);
         let mut keys = String::with_capacity(key_bytes);
         nodes.push(Rec {
-            span: span_of_spanned(n),
+            span: n.span,
             ..Rec::default()
         });
         lay_out(n, 0, &mut nodes, &mut keys);
@@ -689,7 +685,7 @@ mod tests {
             "/spec/items/1/q",
             "/spec/empty",
         ] {
-            let parsed = Node::pointer(&docs[0], p).map(span_of_spanned);
+            let parsed = Node::pointer(&docs[0], p).map(|n| n.span);
             assert_eq!(tree.pointer(p).map(|n| n.span()), parsed, "{p}");
         }
         assert_eq!(at("/metadata/annotations/a~1b"), Some("x"));
