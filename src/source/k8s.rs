@@ -9,40 +9,41 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Node as K8sNode, Pod, Secret, Service};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::sync::Arc;
 
-/// A typed Kubernetes object of a kind stakelint reads.
+pub mod slim;
+use slim::ObjectMeta;
+
+/// A typed Kubernetes object of a kind stakelint reads: typed whole with k8s-openapi, kept
+/// as the fields stakelint reads ([`slim`]).
 #[derive(Debug, Clone)]
 pub enum Typed {
-    StatefulSet(Box<StatefulSet>),
-    Deployment(Box<Deployment>),
-    DaemonSet(Box<DaemonSet>),
-    ReplicaSet(Box<ReplicaSet>),
-    Pod(Box<Pod>),
-    Job(Box<Job>),
-    CronJob(Box<CronJob>),
-    Service(Box<Service>),
-    ConfigMap(Box<ConfigMap>),
-    Secret(Box<Secret>),
-    Node(Box<K8sNode>),
-    Hpa(Box<HorizontalPodAutoscaler>),
+    StatefulSet(Box<slim::Workload>),
+    Deployment(Box<slim::Workload>),
+    DaemonSet(Box<slim::Workload>),
+    ReplicaSet(Box<slim::Workload>),
+    Pod(Box<slim::Pod>),
+    Job(Box<slim::Meta>),
+    CronJob(Box<slim::Meta>),
+    Service(Box<slim::Service>),
+    ConfigMap(Box<slim::ConfigMap>),
+    Secret(Box<slim::Secret>),
+    Node(Box<slim::Meta>),
+    Hpa(Box<slim::Hpa>),
 }
 
 impl Typed {
     pub fn meta(&self) -> &ObjectMeta {
         match self {
-            Typed::StatefulSet(o) => &o.metadata,
-            Typed::Deployment(o) => &o.metadata,
-            Typed::DaemonSet(o) => &o.metadata,
-            Typed::ReplicaSet(o) => &o.metadata,
+            Typed::StatefulSet(o)
+            | Typed::Deployment(o)
+            | Typed::DaemonSet(o)
+            | Typed::ReplicaSet(o) => &o.metadata,
+            Typed::Job(o) | Typed::CronJob(o) | Typed::Node(o) => &o.metadata,
             Typed::Pod(o) => &o.metadata,
-            Typed::Job(o) => &o.metadata,
-            Typed::CronJob(o) => &o.metadata,
             Typed::Service(o) => &o.metadata,
             Typed::ConfigMap(o) => &o.metadata,
             Typed::Secret(o) => &o.metadata,
-            Typed::Node(o) => &o.metadata,
             Typed::Hpa(o) => &o.metadata,
         }
     }
@@ -168,19 +169,20 @@ pub fn typed(
         return Ok(None);
     }
     let v = &node.value;
+    // Typed whole (every field checked), then kept slim.
     let t = match kind.as_str() {
-        "StatefulSet" => from(v).map(|o| Typed::StatefulSet(Box::new(o))),
-        "Deployment" => from(v).map(|o| Typed::Deployment(Box::new(o))),
-        "DaemonSet" => from(v).map(|o| Typed::DaemonSet(Box::new(o))),
-        "ReplicaSet" => from(v).map(|o| Typed::ReplicaSet(Box::new(o))),
-        "Pod" => from(v).map(|o| Typed::Pod(Box::new(o))),
-        "Job" => from(v).map(|o| Typed::Job(Box::new(o))),
-        "CronJob" => from(v).map(|o| Typed::CronJob(Box::new(o))),
-        "Service" => from(v).map(|o| Typed::Service(Box::new(o))),
-        "ConfigMap" => from(v).map(|o| Typed::ConfigMap(Box::new(o))),
-        "Secret" => from(v).map(|o| Typed::Secret(Box::new(o))),
-        "Node" => from(v).map(|o| Typed::Node(Box::new(o))),
-        _ => from(v).map(|o| Typed::Hpa(Box::new(o))),
+        "StatefulSet" => from::<StatefulSet>(v).map(|o| Typed::StatefulSet(Box::new(o.into()))),
+        "Deployment" => from::<Deployment>(v).map(|o| Typed::Deployment(Box::new(o.into()))),
+        "DaemonSet" => from::<DaemonSet>(v).map(|o| Typed::DaemonSet(Box::new(o.into()))),
+        "ReplicaSet" => from::<ReplicaSet>(v).map(|o| Typed::ReplicaSet(Box::new(o.into()))),
+        "Pod" => from::<Pod>(v).map(|o| Typed::Pod(Box::new(o.into()))),
+        "Job" => from::<Job>(v).map(|o| Typed::Job(Box::new(o.into()))),
+        "CronJob" => from::<CronJob>(v).map(|o| Typed::CronJob(Box::new(o.into()))),
+        "Service" => from::<Service>(v).map(|o| Typed::Service(Box::new(o.into()))),
+        "ConfigMap" => from::<ConfigMap>(v).map(|o| Typed::ConfigMap(Box::new(o.into()))),
+        "Secret" => from::<Secret>(v).map(|o| Typed::Secret(Box::new(o.into()))),
+        "Node" => from::<K8sNode>(v).map(|o| Typed::Node(Box::new(o.into()))),
+        _ => from::<HorizontalPodAutoscaler>(v).map(|o| Typed::Hpa(Box::new(o.into()))),
     };
     match t {
         Ok(typed) => Ok(Some(Object {

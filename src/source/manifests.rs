@@ -12,10 +12,9 @@ use crate::model::{
     SignerKind, Suppression, SuppressionSource, UnassignedKeys, Unrecognised, ValidatorClient,
 };
 use crate::source::files::SourceDb;
+use crate::source::k8s::slim::{Container, LabelSelector, ObjectMeta, PodSpec};
 use crate::source::k8s::{Object, Typed, escape};
 use crate::source::keyfiles;
-use k8s_openapi::api::core::v1::{Container, PodSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -279,32 +278,14 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let w = match &o.typed {
-                Typed::StatefulSet(s) => s.spec.as_ref().and_then(|sp| {
+                Typed::StatefulSet(w)
+                | Typed::Deployment(w)
+                | Typed::ReplicaSet(w)
+                | Typed::DaemonSet(w) => w.spec.as_ref().and_then(|sp| {
                     Some((
                         sp.template.spec.as_ref()?,
                         Some(&sp.template.metadata),
                         sp.replicas,
-                    ))
-                }),
-                Typed::Deployment(d) => d.spec.as_ref().and_then(|sp| {
-                    Some((
-                        sp.template.spec.as_ref()?,
-                        Some(&sp.template.metadata),
-                        sp.replicas,
-                    ))
-                }),
-                Typed::ReplicaSet(r) => r.spec.as_ref().and_then(|sp| {
-                    Some((
-                        sp.template.as_ref()?.spec.as_ref()?,
-                        sp.template.as_ref().map(|t| &t.metadata),
-                        sp.replicas,
-                    ))
-                }),
-                Typed::DaemonSet(d) => d.spec.as_ref().and_then(|sp| {
-                    Some((
-                        sp.template.spec.as_ref()?,
-                        Some(&sp.template.metadata),
-                        None,
                     ))
                 }),
                 Typed::Pod(p) => p.spec.as_ref().map(|sp| (sp, None, None)),
@@ -655,11 +636,7 @@ impl<'a> Builder<'a> {
         let mut out = Vec::new();
         match &w.obj.typed {
             Typed::Deployment(d) => {
-                let strategy = d
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.strategy.as_ref())
-                    .and_then(|s| s.type_.clone());
+                let strategy = d.spec.as_ref().and_then(|s| s.strategy.clone());
                 match strategy.as_deref() {
                     Some("Recreate") => {}
                     Some(_) => out.push(Located::new("a Deployment with the `RollingUpdate` strategy starts the new pod before the old one stops".to_owned(), w.obj.at("/spec/strategy/type").unwrap_or(w.obj.name_origin()))),
@@ -1236,10 +1213,10 @@ impl<'a> Live<'a> {
         for o in objects {
             let Typed::Pod(p) = &o.typed else { continue };
             let scheduled = p.spec.as_ref().is_some_and(|s| s.node_name.is_some());
-            let finished = p.status.as_ref().and_then(|s| s.phase.as_deref());
+            let finished = p.phase.as_deref();
             if !scheduled
                 || matches!(finished, Some("Succeeded" | "Failed"))
-                || o.typed.meta().deletion_timestamp.is_some()
+                || o.typed.meta().deleting
             {
                 continue;
             }
@@ -1312,9 +1289,7 @@ impl<'a> Live<'a> {
 }
 
 /// The controller owner reference of an object.
-fn controller(
-    meta: &ObjectMeta,
-) -> Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference> {
+fn controller(meta: &ObjectMeta) -> Option<&crate::source::k8s::slim::OwnerReference> {
     meta.owner_references
         .iter()
         .flatten()

@@ -15,8 +15,8 @@ use crate::model::ops::{
     SlashingStore, Storage, StoreKind, Versioned, is_loopback,
 };
 use crate::model::{Located, Origin, PubKey, Span};
+use crate::source::k8s::slim::{Volume, VolumeMount};
 use crate::source::k8s::{Object, Typed, escape};
-use k8s_openapi::api::core::v1::{Volume, VolumeMount};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// A data entry of a Secret or ConfigMap a container mounts (borrowed from the object).
@@ -860,14 +860,14 @@ fn volume<'w>(w: &'w Workload<'_>, name: &str) -> Option<&'w Volume> {
 }
 
 /// The Secret/ConfigMap key behind the file `path` of a volume with `items`.
-fn item_key(items: Option<&[k8s_openapi::api::core::v1::KeyToPath]>, path: &str) -> String {
+fn item_key(items: Option<&[crate::source::k8s::slim::KeyToPath]>, path: &str) -> String {
     items
         .and_then(|i| i.iter().find(|k| k.path == path))
         .map_or_else(|| path.to_owned(), |k| k.key.clone())
 }
 
 /// Whether a projected source provides the file `path` (any file, without `items`).
-fn item_provides(items: Option<&[k8s_openapi::api::core::v1::KeyToPath]>, path: &str) -> bool {
+fn item_provides(items: Option<&[crate::source::k8s::slim::KeyToPath]>, path: &str) -> bool {
     items.is_none_or(|i| i.iter().any(|k| k.path == path))
 }
 
@@ -881,17 +881,17 @@ fn volume_storage(w: &Workload<'_>, name: &str) -> Storage {
                     .as_ref()
                     .map_or("", |p| p.claim_name.as_str())
             )),
-            () if v.empty_dir.is_some() => Storage::Ephemeral(format!(
+            () if v.empty_dir => Storage::Ephemeral(format!(
                 "volume `{name}` is an emptyDir, deleted with the pod"
             )),
-            () if v.ephemeral.is_some() => Storage::Ephemeral(format!(
+            () if v.ephemeral => Storage::Ephemeral(format!(
                 "volume `{name}` is a generic ephemeral volume, deleted with the pod"
             )),
             () if v.host_path.is_some() => Storage::Persistent(format!("hostPath volume `{name}`")),
             () if v.secret.is_some()
                 || v.config_map.is_some()
                 || v.projected.is_some()
-                || v.downward_api.is_some() =>
+                || v.downward_api =>
             {
                 Storage::Ephemeral(format!(
                     "volume `{name}` is a read-only Secret/ConfigMap volume"
