@@ -12,7 +12,7 @@ use crate::model::{
     SignerKind, Suppression, SuppressionSource, UnassignedKeys, Unrecognised, ValidatorClient,
 };
 use crate::source::files::SourceDb;
-use crate::source::k8s::slim::{Container, LabelSelector, ObjectMeta, PodSpec};
+use crate::source::k8s::slim::{Container, LabelSelector, Map, ObjectMeta, PodSpec};
 use crate::source::k8s::{Object, Typed, escape};
 use crate::source::keyfiles;
 use rayon::prelude::*;
@@ -69,10 +69,13 @@ impl Workload<'_> {
     fn pod_labels(&self) -> BTreeMap<String, String> {
         let mut l = self
             .template
-            .and_then(|m| m.labels.clone())
+            .and_then(|m| m.labels.as_ref())
+            .map(Map::to_btree)
             .unwrap_or_default();
-        if matches!(self.obj.typed, Typed::Pod(_)) {
-            l.extend(self.obj.typed.meta().labels.clone().unwrap_or_default());
+        if matches!(self.obj.typed, Typed::Pod(_))
+            && let Some(labels) = &self.obj.typed.meta().labels
+        {
+            l.extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         l
     }
@@ -954,7 +957,7 @@ fn url_host(url: &str) -> &str {
     host.split(':').next().unwrap_or(host)
 }
 
-fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
+fn selects(selector: &Map<String>, labels: &BTreeMap<String, String>) -> bool {
     !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
@@ -1028,7 +1031,7 @@ fn region_of(w: &Workload<'_>, keys: &[&str], label: bool) -> Option<Located<Str
         return Some(l);
     }
     for k in keys {
-        if let Some(v) = w.pod.node_selector.as_ref().and_then(|s| s.get(*k)) {
+        if let Some(v) = w.pod.node_selector.as_ref().and_then(|s| s.get(k)) {
             let origin = w
                 .obj
                 .at(&format!("{}/nodeSelector/{}", w.pod_ptr, escape(k)))?;
@@ -1272,7 +1275,7 @@ impl<'a> Live<'a> {
             let n = node?;
             let labels = n.typed.meta().labels.as_ref()?;
             keys.iter().find_map(|k| {
-                let v = labels.get(*k)?;
+                let v = labels.get(k)?;
                 let origin = n
                     .at(&format!("/metadata/labels/{}", escape(k)))
                     .unwrap_or(n.name_origin());

@@ -25,13 +25,84 @@ pub use core::{
 };
 pub use meta::{LabelSelector, OwnerReference};
 
+/// A string-keyed map as a sorted list: a `BTreeMap` takes about 560 bytes even for the one
+/// or two labels most maps hold (it allocates nodes of eleven entries). Read like the
+/// `BTreeMap` it was typed as (same order, same lookups).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Map<V>(Box<[(String, V)]>);
+
+impl<V> Default for Map<V> {
+    fn default() -> Self {
+        Self(Box::default())
+    }
+}
+
+impl<V> From<BTreeMap<String, V>> for Map<V> {
+    fn from(m: BTreeMap<String, V>) -> Self {
+        // In key order, as the BTreeMap holds them.
+        Self(m.into_iter().collect())
+    }
+}
+
+impl<V> Map<V> {
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<V: Clone> Map<V> {
+    /// A `BTreeMap` copy, to add to.
+    pub fn to_btree(&self) -> BTreeMap<String, V> {
+        self.0.iter().cloned().collect()
+    }
+}
+
+impl<'a, V> IntoIterator for &'a Map<V> {
+    type Item = (&'a String, &'a V);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, V)>,
+        fn(&'a (String, V)) -> (&'a String, &'a V),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+fn compact<V>(m: Option<BTreeMap<String, V>>) -> Option<Map<V>> {
+    m.map(Map::from)
+}
+
 /// `metadata`.
 #[derive(Debug, Clone, Default)]
 pub struct ObjectMeta {
     pub name: Option<String>,
     pub namespace: Option<String>,
-    pub labels: Option<BTreeMap<String, String>>,
-    pub annotations: Option<BTreeMap<String, String>>,
+    pub labels: Option<Map<String>>,
+    pub annotations: Option<Map<String>>,
     pub owner_references: Option<Vec<OwnerReference>>,
     /// Whether `deletionTimestamp` is set (a Pod on its way out).
     pub deleting: bool,
@@ -51,8 +122,8 @@ impl From<meta::ObjectMeta> for ObjectMeta {
         Self {
             name,
             namespace,
-            labels,
-            annotations,
+            labels: compact(labels),
+            annotations: compact(annotations),
             owner_references,
             deleting: deletion_timestamp.is_some(),
         }
@@ -146,7 +217,7 @@ pub struct PodSpec {
     pub containers: Vec<Container>,
     pub init_containers: Option<Vec<Container>>,
     pub volumes: Option<Vec<Volume>>,
-    pub node_selector: Option<BTreeMap<String, String>>,
+    pub node_selector: Option<Map<String>>,
     pub node_name: Option<String>,
     pub affinity: Option<Affinity>,
     pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
@@ -178,7 +249,7 @@ impl From<core::PodSpec> for PodSpec {
             containers: all(containers),
             init_containers: init_containers.map(all),
             volumes: volumes.map(all),
-            node_selector,
+            node_selector: compact(node_selector),
             node_name,
             affinity,
             topology_spread_constraints,
@@ -332,7 +403,7 @@ impl From<core::Node> for Meta {
 #[derive(Debug, Clone, Default)]
 pub struct ServiceSpec {
     pub type_: Option<String>,
-    pub selector: Option<BTreeMap<String, String>>,
+    pub selector: Option<Map<String>>,
     pub ports: Option<Vec<ServicePort>>,
     pub external_ips: Option<Vec<String>>,
 }
@@ -350,7 +421,7 @@ impl From<core::Service> for Service {
             metadata: o.metadata.into(),
             spec: o.spec.map(|s| ServiceSpec {
                 type_: s.type_,
-                selector: s.selector,
+                selector: compact(s.selector),
                 ports: s.ports,
                 external_ips: s.external_ips,
             }),
@@ -362,14 +433,14 @@ impl From<core::Service> for Service {
 #[derive(Debug, Clone, Default)]
 pub struct ConfigMap {
     pub metadata: ObjectMeta,
-    pub data: Option<BTreeMap<String, String>>,
+    pub data: Option<Map<String>>,
 }
 
 impl From<core::ConfigMap> for ConfigMap {
     fn from(o: core::ConfigMap) -> Self {
         Self {
             metadata: o.metadata.into(),
-            data: o.data,
+            data: compact(o.data),
         }
     }
 }
@@ -378,16 +449,16 @@ impl From<core::ConfigMap> for ConfigMap {
 #[derive(Debug, Clone, Default)]
 pub struct Secret {
     pub metadata: ObjectMeta,
-    pub data: Option<BTreeMap<String, k8s_openapi::ByteString>>,
-    pub string_data: Option<BTreeMap<String, String>>,
+    pub data: Option<Map<k8s_openapi::ByteString>>,
+    pub string_data: Option<Map<String>>,
 }
 
 impl From<core::Secret> for Secret {
     fn from(o: core::Secret) -> Self {
         Self {
             metadata: o.metadata.into(),
-            data: o.data,
-            string_data: o.string_data,
+            data: compact(o.data),
+            string_data: compact(o.string_data),
         }
     }
 }
@@ -467,6 +538,26 @@ mod tests {
         });
         assert!(meta.deleting);
         assert_eq!(meta.name.as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn maps_read_like_the_btree_map() {
+        let typed: BTreeMap<String, String> =
+            [("zone", "b"), ("app", "lighthouse"), ("tier", "cl")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        let m = Map::from(typed.clone());
+        for (k, v) in &typed {
+            assert_eq!(m.get(k), Some(v));
+        }
+        assert_eq!(m.get("missing"), None);
+        assert!(m.contains_key("tier") && !m.contains_key("ti"));
+        assert!(m.iter().eq(typed.iter()));
+        assert!(m.keys().eq(typed.keys()));
+        assert_eq!(m.to_btree(), typed);
+        assert_eq!((m.len(), m.is_empty()), (3, false));
+        assert!(Map::<String>::default().is_empty());
     }
 
     /// The slim lists are allocations of their own: collecting in place would keep the
