@@ -1,6 +1,6 @@
 //! Kubernetes objects read from YAML/JSON documents: typed with k8s-openapi (feature
-//! `v1_35`), each remembering the span tree it came from so any field can be located by its
-//! JSON pointer.
+//! `v1_35`) and kept as the fields stakelint reads ([`slim`]), each remembering the span
+//! tree it came from so any field can be located by its JSON pointer.
 
 use crate::diagnostic::InputError;
 use crate::model::{FileId, Origin, Span};
