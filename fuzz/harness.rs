@@ -43,7 +43,7 @@ pub(crate) fn yaml_target(bytes: &[u8]) -> String {
         Ok(docs) => {
             for d in &docs {
                 let o = yaml::origin_of(FileId(0), 0, d);
-                assert!(o.span.end() <= src.text.len(), "span past the end");
+                assert!(o.span.end() <= src.text_len(), "span past the end");
                 let _ = d.value.to_json();
             }
             format!("ok {}", docs.len().min(4))
@@ -51,7 +51,7 @@ pub(crate) fn yaml_target(bytes: &[u8]) -> String {
         Err(e) => {
             let o = e.origin.expect("a YAML error has a location");
             assert!(
-                o.span.start as usize <= src.text.len(),
+                o.span.start as usize <= src.text_len(),
                 "error past the end"
             );
             format!("err {}", shape(&e.message))

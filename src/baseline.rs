@@ -185,7 +185,7 @@ mod tests {
 
     fn finding(db: &SourceDb, file: &str, needle: &str, message: &str) -> Finding {
         let (id, f) = db.iter().find(|(_, f)| f.path == file).expect("file in db");
-        let at = f.text.find(needle).expect("needle in text");
+        let at = f.text().find(needle).expect("needle in text");
         let mut f = Finding::new(
             &crate::rules::vc_single_writer::META,
             Some(Origin::new(id, Span::new(at, needle.len()))),

@@ -102,10 +102,10 @@ pub fn parse(file: FileId, src: &SourceFile, dir: &Path) -> (Config, Vec<InputEr
         file: Some(file),
         ..Config::default()
     };
-    if src.text.trim().is_empty() {
+    if src.text().trim().is_empty() {
         return (empty, Vec::new());
     }
-    let doc: ConfigDoc = match yaml::parse_typed(file, src, 0, &src.text) {
+    let doc: ConfigDoc = match yaml::parse_typed(file, src, 0, src.text()) {
         Ok(d) => d,
         Err(e) => return (empty, vec![e]),
     };

@@ -49,7 +49,7 @@ struct SharesDoc {
 
 /// Parses a client-share table (SPEC §4.0).
 pub fn parse_client_shares(file: FileId, src: &SourceFile) -> Result<ClientShares, InputError> {
-    let doc: SharesDoc = yaml::parse_typed(file, src, 0, &src.text)?;
+    let doc: SharesDoc = yaml::parse_typed(file, src, 0, src.text())?;
     let date_origin = origin_of(file, 0, &doc.date);
     let date = doc
         .date
@@ -118,7 +118,7 @@ struct ProviderDoc {
 impl Regions {
     /// Parses the region table.
     pub fn parse(file: FileId, src: &SourceFile) -> Result<Self, InputError> {
-        let doc: RegionsDoc = yaml::parse_typed(file, src, 0, &src.text)?;
+        let doc: RegionsDoc = yaml::parse_typed(file, src, 0, src.text())?;
         let mut out = Regions::default();
         for p in doc.providers {
             for (code, area) in p.regions {

@@ -110,8 +110,8 @@ pub fn collect<'a>(db: &'a SourceDb, config: &Config, data: &RuleData, cwd: &Pat
             } else {
                 "input"
             };
-            let secret = *db.redacted(id) != *f.text;
-            (id, f.path.as_str(), f.text.as_bytes(), secret, role)
+            let secret = *db.redacted(id) != *f.text();
+            (id, f.path.as_str(), f.text().as_bytes(), secret, role)
         })
         .collect();
     let shown: Vec<&str> = files.iter().map(|f| f.1).collect();

@@ -781,7 +781,7 @@ impl Snapshot {
 /// Types one object's tree, masks Secret values (there are only public keys and markers
 /// left, but a dump read back masks them too: the snippets agree), indexes its pointers.
 fn add_object(loaded: &mut Loaded, id: FileId, tree: yaml::At<yaml::Node>) {
-    let len = loaded.db.get(id).text.len();
+    let len = loaded.db.get(id).text().len();
     let start = yaml::origin_of(id, 0, &tree).span.start as usize;
     let tree = Arc::new(tree);
     let mut pointers = Vec::new();
@@ -971,6 +971,6 @@ mod tests {
         index_pointers(&tree, &mut String::new(), &mut out);
         let at = |p: &str| out.iter().find(|(_, q)| q == p).map(|(s, _)| *s).unwrap();
         let b = at("/spec/containers/0/args/1");
-        assert_eq!(&src.text[b.start as usize..b.end()], "b");
+        assert_eq!(&src.text()[b.start as usize..b.end()], "b");
     }
 }

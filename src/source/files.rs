@@ -1,7 +1,9 @@
 //! The inputs: each read once, kept with its display path, text and line index.
 
 use crate::model::{FileId, Origin, Span};
-use std::sync::Arc;
+use std::hash::Hasher;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 /// One input text (a file, stdin, or an embedded data table).
 #[derive(Debug)]
@@ -9,10 +11,10 @@ pub struct SourceFile {
     /// The path as given on the command line (relative stays relative), `-` for stdin,
     /// `<builtin>/…` for embedded data.
     pub path: String,
-    pub text: Arc<str>,
-    /// Byte offsets of line starts, computed when first asked for (most key files are never
+    text: Text,
+    /// Byte offsets of line starts, computed when first asked for (most files are never
     /// asked: no finding points into them).
-    line_starts: std::sync::OnceLock<Vec<u32>>,
+    line_starts: OnceLock<Vec<u32>>,
     /// Byte ranges of secret values (keystore `crypto`, private keys, Secret data): never
     /// shown; see [`SourceDb::redacted`].
     secrets: Vec<Span>,
@@ -21,41 +23,142 @@ pub struct SourceFile {
     pointers: Vec<(Span, String)>,
 }
 
+/// Where a file's text is.
+#[derive(Debug)]
+enum Text {
+    Held(Arc<str>),
+    /// Let go once the file was read ([`SourceFile::release`]).
+    Released(Box<Released>),
+}
+
+/// A text let go after reading: read again when first asked for.
+#[derive(Debug)]
+struct Released {
+    /// The path it was read from.
+    open: PathBuf,
+    len: usize,
+    digest: u64,
+    again: OnceLock<Arc<str>>,
+}
+
+/// A digest of a text, to tell whether a file read again is still what was read (SipHash
+/// 1-3 with fixed keys: a change detector, not a defence against someone who can already
+/// write the key files).
+fn digest(text: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(text.as_bytes());
+    h.finish()
+}
+
+fn line_starts_of(text: &str) -> Vec<u32> {
+    let mut starts = vec![0u32];
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+    );
+    starts
+}
+
+impl Released {
+    /// The file read again (bounded, a UTF-8 byte order mark dropped, as at first) if it is
+    /// byte for byte what was read; else a stand-in of the same length and lines, every
+    /// other character `*` (what it holds now was never parsed, so where its secrets are is
+    /// unknown: none of it is shown).
+    fn read_again(&self, line_starts: &[u32]) -> Arc<str> {
+        let max = u64::try_from(self.len)
+            .unwrap_or(u64::MAX)
+            .saturating_add(3);
+        let now = crate::source::load::read_bounded(&self.open, max)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(|t| match t.strip_prefix('\u{feff}') {
+                Some(rest) => rest.to_owned(),
+                None => t,
+            });
+        if let Some(t) = now.filter(|t| t.len() == self.len && digest(t) == self.digest) {
+            return t.into();
+        }
+        let mut stand_in = vec![b'*'; self.len];
+        for &s in line_starts.iter().skip(1) {
+            if let Some(b) = (s as usize)
+                .checked_sub(1)
+                .and_then(|i| stand_in.get_mut(i))
+            {
+                *b = b'\n';
+            }
+        }
+        String::from_utf8(stand_in).map_or_else(|_| Arc::from(""), Arc::from)
+    }
+}
+
 impl SourceFile {
     pub fn new(path: String, text: impl Into<Arc<str>>) -> Self {
         Self {
             path,
-            text: text.into(),
-            line_starts: std::sync::OnceLock::new(),
+            text: Text::Held(text.into()),
+            line_starts: OnceLock::new(),
             secrets: Vec::new(),
             pointers: Vec::new(),
         }
     }
 
+    /// The text (of a released file: read again, once, when first asked for).
+    pub fn text(&self) -> &str {
+        match &self.text {
+            Text::Held(t) => t,
+            Text::Released(r) => r.again.get_or_init(|| r.read_again(self.line_starts())),
+        }
+    }
+
+    fn text_arc(&self) -> Arc<str> {
+        match &self.text {
+            Text::Held(t) => Arc::clone(t),
+            Text::Released(r) => {
+                self.text();
+                r.again.get().map_or_else(|| Arc::from(""), Arc::clone)
+            }
+        }
+    }
+
+    /// Length of the text in bytes (without reading a released text again).
+    pub fn text_len(&self) -> usize {
+        match &self.text {
+            Text::Held(t) => t.len(),
+            Text::Released(r) => r.len,
+        }
+    }
+
+    /// Lets go of the text of a file read from `open` (a key file, once parsed: at 100,000
+    /// keystores their texts were half of a run's memory, and a finding points into few of
+    /// them). Its line index and digest are kept; [`SourceFile::text`] reads it again.
+    pub fn release(&mut self, open: PathBuf) {
+        let Text::Held(t) = &self.text else { return };
+        let (len, digest) = (t.len(), digest(t));
+        self.line_starts.get_or_init(|| line_starts_of(t));
+        self.text = Text::Released(Box::new(Released {
+            open,
+            len,
+            digest,
+            again: OnceLock::new(),
+        }));
+    }
+
     fn line_starts(&self) -> &[u32] {
-        self.line_starts.get_or_init(|| {
-            let mut starts = vec![0u32];
-            starts.extend(
-                self.text
-                    .bytes()
-                    .enumerate()
-                    .filter(|&(_, b)| b == b'\n')
-                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-            );
-            starts
-        })
+        self.line_starts.get_or_init(|| line_starts_of(self.text()))
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let offset = offset.min(self.text_len());
         let starts = self.line_starts();
         let line = starts
             .partition_point(|&s| s as usize <= offset)
             .saturating_sub(1);
         let start = starts[line] as usize;
         let col = self
-            .text
+            .text()
             .get(start..offset)
             .map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
@@ -64,10 +167,10 @@ impl SourceFile {
     /// Byte offset of a 1-based line and 1-based character column (clamped to the text).
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts().get(line.saturating_sub(1)) else {
-            return self.text.len();
+            return self.text_len();
         };
         let start = start as usize;
-        let rest = &self.text[start..];
+        let rest = &self.text()[start..];
         let line_end = rest.find('\n').map_or(rest.len(), |i| i);
         rest[..line_end]
             .char_indices()
@@ -120,7 +223,7 @@ impl SourceDb {
 
     /// Marks a whole file as secret (e.g. a key file that could not be parsed).
     pub fn mask_all(&mut self, file: FileId) {
-        let len = self.get(file).text.len();
+        let len = self.get(file).text_len();
         self.mask(file, Span::new(0, len));
     }
 
@@ -129,9 +232,9 @@ impl SourceDb {
     pub fn redacted(&self, file: FileId) -> Arc<str> {
         let f = self.get(file);
         if f.secrets.is_empty() {
-            return Arc::clone(&f.text);
+            return f.text_arc();
         }
-        let mut bytes = f.text.as_bytes().to_vec();
+        let mut bytes = f.text().as_bytes().to_vec();
         for s in &f.secrets {
             let end = s.end().min(bytes.len());
             for b in &mut bytes[(s.start as usize).min(end)..end] {
@@ -149,7 +252,7 @@ impl SourceDb {
     pub fn redacted_text(&self, origin: Origin) -> std::borrow::Cow<'_, str> {
         let f = self.get(origin.file);
         let (start, end) = (origin.span.start as usize, origin.span.end());
-        let Some(text) = f.text.get(start..end) else {
+        let Some(text) = f.text().get(start..end) else {
             return "".into();
         };
         let overlapping = |s: &&Span| (s.start as usize) < end && s.end() > start;
@@ -207,7 +310,7 @@ impl SourceDb {
     /// The source text an origin covers.
     pub fn text(&self, origin: Origin) -> &str {
         let f = self.get(origin.file);
-        f.text
+        f.text()
             .get(origin.span.start as usize..origin.span.end())
             .unwrap_or("")
     }
@@ -230,8 +333,83 @@ mod tests {
         // `d` sits after the two-byte `ç`: byte 5, column 2
         assert_eq!(f.line_col(5), (2, 2));
         assert_eq!(f.offset_of(2, 2), 5);
-        assert_eq!(f.line_col(f.text.len()), (4, 5));
-        assert_eq!(f.offset_of(99, 1), f.text.len());
+        assert_eq!(f.line_col(f.text_len()), (4, 5));
+        assert_eq!(f.offset_of(99, 1), f.text_len());
+    }
+
+    /// A file of its own under the temp dir, removed on drop.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, bytes: &[u8]) -> Self {
+            let dir =
+                std::env::temp_dir().join(format!("stakelint-files-{}-{name}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let path = dir.join("k.json");
+            std::fs::write(&path, bytes).expect("write");
+            Self(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    const KEYSTORE: &str = "{\"crypto\": {\"cipher\": \"s3cr3t\"},\n \"pubkey\": \"a1b2\"}\n";
+
+    fn released(file: &TempFile, text: &str) -> (SourceDb, FileId) {
+        let mut db = SourceDb::default();
+        let mut f = SourceFile::new("k.json".into(), text);
+        f.release(file.0.clone());
+        let id = db.add(f);
+        // the cipher value, as the key-file source masks it
+        let at = text.find("s3cr3t").expect("secret");
+        db.mask(id, Span::new(at, 6));
+        (db, id)
+    }
+
+    #[test]
+    fn a_released_text_is_read_again_when_asked_for() {
+        let file = TempFile::new("same", KEYSTORE.as_bytes());
+        let (db, id) = released(&file, KEYSTORE);
+        let at = KEYSTORE.find("a1b2").expect("pubkey");
+        let origin = Origin::new(id, Span::new(at, 4));
+        assert_eq!(db.position(origin), ("k.json", 2, 13));
+        assert_eq!(db.text(origin), "a1b2");
+        assert_eq!(db.get(id).text(), KEYSTORE);
+        assert_eq!(&*db.redacted(id), KEYSTORE.replace("s3cr3t", "******"));
+        // a byte order mark is dropped on reading again as at first
+        let bom = TempFile::new("bom", format!("\u{feff}{KEYSTORE}").as_bytes());
+        let (db, id) = released(&bom, KEYSTORE);
+        assert_eq!(db.get(id).text(), KEYSTORE);
+    }
+
+    #[test]
+    fn a_released_text_that_changed_or_went_is_never_shown() {
+        // Rewritten since (same length, the secret moved where the mask no longer is), or
+        // removed: every character but the line breaks is masked, lines and columns hold.
+        let moved = "{\"pubkey\": \"a1b2\",\n \"crypto\": {\"cipher\": \"s3cr3t\"}}\n";
+        assert_eq!(moved.len(), KEYSTORE.len());
+        let file = TempFile::new("changed", moved.as_bytes());
+        let (db, id) = released(&file, KEYSTORE);
+        let gone = TempFile::new("gone", KEYSTORE.as_bytes());
+        let (db2, id2) = released(&gone, KEYSTORE);
+        drop(gone);
+        for (db, id) in [(&db, id), (&db2, id2)] {
+            let shown = db.redacted(id);
+            assert!(
+                !shown.contains("s3cr3t") && !shown.contains("a1b2"),
+                "{shown}"
+            );
+            assert_eq!(shown.len(), KEYSTORE.len());
+            assert_eq!(shown.matches('\n').count(), 2);
+            let at = KEYSTORE.find("a1b2").expect("pubkey");
+            assert_eq!(db.position(Origin::new(id, Span::new(at, 4))).1, 2);
+        }
     }
 
     #[test]
@@ -241,7 +419,7 @@ mod tests {
         db.mask(id, Span::new(3, 7));
         let r = db.redacted(id);
         assert_eq!(&*r, "a: *******\nb: ok\n");
-        assert_eq!(r.len(), db.get(id).text.len());
+        assert_eq!(r.len(), db.get(id).text_len());
         // a range of the text: the same masking, only the part asked for
         let part = |start, len| db.redacted_text(Origin::new(id, Span::new(start, len)));
         assert_eq!(part(0, 4), "a: *");

@@ -84,6 +84,11 @@ pub struct ReadLimits {
     pub max_file_size: u64,
     /// Follow symbolic links met while walking directories (loops are detected).
     pub follow_symlinks: bool,
+    /// Let go of each key file's text once it is parsed, and read it again only if a
+    /// finding points into it ([`SourceFile::release`]): `lint` turns this on (at 100,000
+    /// keystores their texts were half of the memory); off where every input's bytes are
+    /// needed (the compliance report digests them).
+    pub release_key_texts: bool,
 }
 
 impl Default for ReadLimits {
@@ -91,6 +96,7 @@ impl Default for ReadLimits {
         Self {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             follow_symlinks: false,
+            release_key_texts: false,
         }
     }
 }
@@ -291,8 +297,11 @@ fn prepare(p: &Pending, stdin: Option<Vec<u8>>, limits: ReadLimits) -> Prepared 
         Some(rest) => rest.to_owned(),
         None => text,
     };
-    let src = SourceFile::new(p.shown.clone(), text);
+    let mut src = SourceFile::new(p.shown.clone(), text);
     let parsed = parse(UNPLACED, &src);
+    if let (Parsed::Keys(_), Some(open), true) = (&parsed, &p.open, limits.release_key_texts) {
+        src.release(open.clone());
+    }
     Ok((src, parsed))
 }
 
@@ -747,13 +756,13 @@ fn mask_values(
 }
 
 fn parse(id: FileId, src: &SourceFile) -> Parsed {
-    match keyfiles::parse(&src.text) {
+    match keyfiles::parse(src.text()) {
         Ok(Some(k)) => return Parsed::Keys(k),
         Ok(None) => {}
         Err(e) => return Parsed::KeyError(e),
     }
     match yaml::parse_stream_of(id, src, &k8s::is_read_kind) {
-        Ok(d) => Parsed::Yaml(sort_documents(id, src.text.len(), d)),
+        Ok(d) => Parsed::Yaml(sort_documents(id, src.text().len(), d)),
         Err(e) => Parsed::Error(e),
     }
 }
@@ -797,7 +806,7 @@ impl Loaded {
             Parsed::KeyError(e) => {
                 // A broken key file may hold secrets anywhere: show none of them (all of it,
                 // unless it is well-formed JSON whose secret values can be told apart).
-                match keyfiles::secrets_of_broken(&self.db.get(id).text) {
+                match keyfiles::secrets_of_broken(self.db.get(id).text()) {
                     Some(spans) => spans.into_iter().for_each(|s| self.db.mask(id, s)),
                     None => self.db.mask_all(id),
                 }
@@ -811,7 +820,7 @@ impl Loaded {
             Parsed::Error(e) => {
                 // A stream that does not parse cannot say where its Secret values are: if
                 // it may hold a Secret, its snippet shows none of it.
-                if self.db.get(id).text.contains("Secret") {
+                if self.db.get(id).text().contains("Secret") {
                     self.db.mask_all(id);
                 }
                 self.errors.push(e);
@@ -830,7 +839,7 @@ impl Loaded {
         for doc in y.docs {
             match doc {
                 Doc::Inventory { start, limit } => {
-                    let text = yaml::document_text(&src.text, start, limit);
+                    let text = yaml::document_text(src.text(), start, limit);
                     match inventory::read(id, src, start, text, &mut self.model) {
                         Ok(r) => requests.extend(r.into_iter().map(|r| (id, r))),
                         Err(errs) => self.errors.extend(errs),

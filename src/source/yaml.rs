@@ -504,7 +504,7 @@ pub fn parse_stream_of(
     src: &SourceFile,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<At<Node>>, InputError> {
-    if let Some(docs) = fast::parse_stream(&src.text, keep) {
+    if let Some(docs) = fast::parse_stream(src.text(), keep) {
         return Ok(docs);
     }
     slow_stream(file, src)
@@ -518,8 +518,8 @@ pub fn parse_stream_of(
 #[doc(hidden)]
 pub fn fast_path_agrees(src: &SourceFile, keep: &dyn Fn(&str) -> bool) -> Result<bool, String> {
     let (fast, cut) = match (
-        fast::parse_stream(&src.text, &|_| true),
-        fast::parse_stream(&src.text, keep),
+        fast::parse_stream(src.text(), &|_| true),
+        fast::parse_stream(src.text(), keep),
     ) {
         (None, None) => return Ok(false),
         (Some(whole), Some(cut)) => (whole, cut),
@@ -579,7 +579,7 @@ pub fn fast_path_agrees(src: &SourceFile, keep: &dyn Fn(&str) -> bool) -> Result
 
 /// [`parse_stream`] through serde-saphyr's deserializer: every YAML feature, every error.
 fn slow_stream(file: FileId, src: &SourceFile) -> Result<Vec<At<Node>>, InputError> {
-    serde_saphyr::from_multiple_with_options::<At<Node>>(&src.text, options(src.text.len()))
+    serde_saphyr::from_multiple_with_options::<At<Node>>(src.text(), options(src.text().len()))
         .map_err(|e| to_input_error(&e, file, src, 0, None))
 }
 
