@@ -53,9 +53,7 @@ fn digest(text: &str) -> u64 {
 fn line_starts_of(text: &str) -> Vec<u32> {
     let mut starts = vec![0u32];
     starts.extend(
-        text.bytes()
-            .enumerate()
-            .filter(|&(_, b)| b == b'\n')
+        text.match_indices('\n')
             .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
     );
     starts
