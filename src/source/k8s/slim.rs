@@ -293,15 +293,24 @@ pub struct Workload {
     pub spec: Option<WorkloadSpec>,
 }
 
+impl WorkloadSpec {
+    fn of(replicas: Option<i32>, template: core::PodTemplateSpec) -> Self {
+        Self {
+            replicas,
+            template: template.into(),
+            strategy: None,
+            volume_claim_templates: None,
+        }
+    }
+}
+
 impl From<apps::StatefulSet> for Workload {
     fn from(o: apps::StatefulSet) -> Self {
         Self {
             metadata: o.metadata.into(),
             spec: o.spec.map(|s| WorkloadSpec {
-                replicas: s.replicas,
-                template: s.template.into(),
-                strategy: None,
                 volume_claim_templates: s.volume_claim_templates,
+                ..WorkloadSpec::of(s.replicas, s.template)
             }),
         }
     }
@@ -312,10 +321,8 @@ impl From<apps::Deployment> for Workload {
         Self {
             metadata: o.metadata.into(),
             spec: o.spec.map(|s| WorkloadSpec {
-                replicas: s.replicas,
-                template: s.template.into(),
                 strategy: s.strategy.and_then(|s| s.type_),
-                volume_claim_templates: None,
+                ..WorkloadSpec::of(s.replicas, s.template)
             }),
         }
     }
@@ -325,12 +332,7 @@ impl From<apps::DaemonSet> for Workload {
     fn from(o: apps::DaemonSet) -> Self {
         Self {
             metadata: o.metadata.into(),
-            spec: o.spec.map(|s| WorkloadSpec {
-                replicas: None,
-                template: s.template.into(),
-                strategy: None,
-                volume_claim_templates: None,
-            }),
+            spec: o.spec.map(|s| WorkloadSpec::of(None, s.template)),
         }
     }
 }
@@ -339,13 +341,10 @@ impl From<apps::ReplicaSet> for Workload {
     fn from(o: apps::ReplicaSet) -> Self {
         Self {
             metadata: o.metadata.into(),
-            spec: o.spec.map(|s| WorkloadSpec {
-                replicas: s.replicas,
-                // A ReplicaSet's template is optional: without one it has no pod spec.
-                template: s.template.map(Into::into).unwrap_or_default(),
-                strategy: None,
-                volume_claim_templates: None,
-            }),
+            // A ReplicaSet's template is optional: without one it has no pod spec.
+            spec: o
+                .spec
+                .map(|s| WorkloadSpec::of(s.replicas, s.template.unwrap_or_default())),
         }
     }
 }
@@ -375,29 +374,20 @@ pub struct Meta {
     pub metadata: ObjectMeta,
 }
 
-impl From<batch::Job> for Meta {
-    fn from(o: batch::Job) -> Self {
-        Self {
-            metadata: o.metadata.into(),
+/// `From` for the kinds of which only the metadata is kept.
+macro_rules! metadata_only {
+    ($($kind:ty),*) => {$(
+        impl From<$kind> for Meta {
+            fn from(o: $kind) -> Self {
+                Self {
+                    metadata: o.metadata.into(),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<batch::CronJob> for Meta {
-    fn from(o: batch::CronJob) -> Self {
-        Self {
-            metadata: o.metadata.into(),
-        }
-    }
-}
-
-impl From<core::Node> for Meta {
-    fn from(o: core::Node) -> Self {
-        Self {
-            metadata: o.metadata.into(),
-        }
-    }
-}
+metadata_only!(batch::Job, batch::CronJob, core::Node);
 
 /// A Service's spec.
 #[derive(Debug, Clone, Default)]
