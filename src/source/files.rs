@@ -104,19 +104,13 @@ impl SourceFile {
 
     /// The text (of a released file: read again, once, when first asked for).
     pub fn text(&self) -> &str {
+        self.shared_text()
+    }
+
+    fn shared_text(&self) -> &Arc<str> {
         match &self.text {
             Text::Held(t) => t,
             Text::Released(r) => r.again.get_or_init(|| r.read_again(self.line_starts())),
-        }
-    }
-
-    fn text_arc(&self) -> Arc<str> {
-        match &self.text {
-            Text::Held(t) => Arc::clone(t),
-            Text::Released(r) => {
-                self.text();
-                r.again.get().map_or_else(|| Arc::from(""), Arc::clone)
-            }
         }
     }
 
@@ -230,7 +224,7 @@ impl SourceDb {
     pub fn redacted(&self, file: FileId) -> Arc<str> {
         let f = self.get(file);
         if f.secrets.is_empty() {
-            return f.text_arc();
+            return Arc::clone(f.shared_text());
         }
         let mut bytes = f.text().as_bytes().to_vec();
         for s in &f.secrets {
