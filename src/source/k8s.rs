@@ -57,7 +57,8 @@ pub struct Object {
     pub tree: Arc<yaml::Located>,
     /// Byte range the object occupies (for suppression annotations).
     pub extent: Span,
-    pub kind: String,
+    /// One of [`KINDS`].
+    pub kind: &'static str,
     pub typed: Typed,
 }
 
@@ -159,18 +160,13 @@ pub fn typed(
     let Some(node) = Node::pointer(tree, base) else {
         return Ok(None);
     };
-    let kind = node
-        .value
-        .get("kind")
-        .and_then(|k| k.value.as_str())
-        .unwrap_or("")
-        .to_owned();
-    if !KINDS.contains(&kind.as_str()) {
+    let written = node.value.get("kind").and_then(|k| k.value.as_str());
+    let Some(&kind) = KINDS.iter().find(|k| Some(**k) == written) else {
         return Ok(None);
-    }
+    };
     let v = &node.value;
     // Typed whole (every field checked), then kept slim.
-    let t = match kind.as_str() {
+    let t = match kind {
         "StatefulSet" => from::<StatefulSet>(v).map(|o| Typed::StatefulSet(Box::new(o.into()))),
         "Deployment" => from::<Deployment>(v).map(|o| Typed::Deployment(Box::new(o.into()))),
         "DaemonSet" => from::<DaemonSet>(v).map(|o| Typed::DaemonSet(Box::new(o.into()))),

@@ -131,24 +131,27 @@ pub fn build(objects: &[Object], db: &SourceDb, namespace: &str) -> (Model, Vec<
         b.by_ns.entry(w.namespace.clone()).or_default().push(i);
     }
     // Each workload is read on its own (in parallel); what it adds is merged in input
-    // order, so the model never depends on scheduling.
-    let parts: Vec<(Option<Part>, Acc)> = {
-        let b = &b;
-        workloads
-            .par_iter()
-            .map(|w| {
-                let mut acc = Acc::default();
-                let part = b.workload(w, &workloads, &mut acc);
-                (part, acc)
-            })
-            .collect()
-    };
-    for (part, acc) in parts {
-        b.errors.extend(acc.errors);
-        b.claimed.extend(acc.claimed);
-        b.model.suppressions.extend(acc.suppressions);
-        if let Some(part) = part {
-            b.merge(part);
+    // order, so the model never depends on scheduling. In chunks, so the parts of every
+    // workload are never held at once beside the model they are merged into.
+    for chunk in workloads.chunks(1024) {
+        let parts: Vec<(Option<Part>, Acc)> = {
+            let b = &b;
+            chunk
+                .par_iter()
+                .map(|w| {
+                    let mut acc = Acc::default();
+                    let part = b.workload(w, &workloads, &mut acc);
+                    (part, acc)
+                })
+                .collect()
+        };
+        for (part, acc) in parts {
+            b.errors.extend(acc.errors);
+            b.claimed.extend(acc.claimed);
+            b.model.suppressions.extend(acc.suppressions);
+            if let Some(part) = part {
+                b.merge(part);
+            }
         }
     }
     b.unclaimed_secrets();
@@ -167,7 +170,7 @@ struct Builder<'a> {
     /// Running Pods and Nodes in the input (a live cluster): actual placement.
     live: Live<'a>,
     /// Objects by kind, namespace and name (no linear scans: linear in the input).
-    index: Index,
+    index: Index<'a>,
     /// Environment name → position in `model.environments`.
     envs: HashMap<String, usize>,
     /// Namespace → positions of its workloads (for Service selectors).
@@ -197,34 +200,32 @@ struct Part {
     ops: crate::model::ops::Ops,
 }
 
-/// Lookups over the input objects, built once.
-struct Index {
+/// Lookups over the input objects, built once; keys borrow the objects' own strings.
+struct Index<'a> {
     /// (kind, namespace, name) → object position.
-    by_name: HashMap<(String, String, String), usize>,
+    by_name: HashMap<(&'a str, &'a str, &'a str), usize>,
     /// (namespace, target kind, target name) → HPA positions.
-    hpas: HashMap<(String, String, String), Vec<usize>>,
+    hpas: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
 }
 
-impl Index {
-    fn new(objects: &[Object], default_ns: &str) -> Self {
-        let ns = |o: &Object| {
-            o.typed
-                .meta()
-                .namespace
-                .clone()
-                .unwrap_or_else(|| default_ns.to_owned())
-        };
-        let mut by_name = HashMap::new();
-        let mut hpas: HashMap<(String, String, String), Vec<usize>> = HashMap::new();
+/// An object's namespace, `default_ns` when it has none.
+fn ns_or<'a>(o: &'a Object, default_ns: &'a str) -> &'a str {
+    o.typed.meta().namespace.as_deref().unwrap_or(default_ns)
+}
+
+impl<'a> Index<'a> {
+    fn new(objects: &'a [Object], default_ns: &'a str) -> Self {
+        let mut by_name = HashMap::with_capacity(objects.len());
+        let mut hpas: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
         for (i, o) in objects.iter().enumerate() {
             by_name
-                .entry((o.kind.clone(), ns(o), o.name().to_owned()))
+                .entry((o.kind, ns_or(o, default_ns), o.name()))
                 .or_insert(i);
             if let Typed::Hpa(h) = &o.typed
                 && let Some(spec) = &h.spec
             {
                 let t = &spec.scale_target_ref;
-                hpas.entry((ns(o), t.kind.clone(), t.name.clone()))
+                hpas.entry((ns_or(o, default_ns), t.kind.as_str(), t.name.as_str()))
                     .or_default()
                     .push(i);
             }
@@ -239,9 +240,7 @@ impl Index {
         ns: &str,
         name: &str,
     ) -> Option<&'o Object> {
-        self.by_name
-            .get(&(kind.to_owned(), ns.to_owned(), name.to_owned()))
-            .map(|&i| &objects[i])
+        self.by_name.get(&(kind, ns, name)).map(|&i| &objects[i])
     }
 }
 
@@ -257,10 +256,10 @@ impl<'a> Builder<'a> {
     /// The workloads of the topology: Helm hooks and objects whose controller is also in the
     /// input (a Deployment's ReplicaSets, a StatefulSet's Pods) are left out.
     fn workloads(&self) -> Vec<Workload<'a>> {
-        let present: HashSet<(String, String, String)> = self
+        let present: HashSet<(&str, &str, &str)> = self
             .objects
             .iter()
-            .map(|o| (o.kind.clone(), self.ns_of(o), o.name().to_owned()))
+            .map(|o| (o.kind, ns_or(o, self.namespace), o.name()))
             .collect();
         let mut out = Vec::new();
         for o in self.objects {
@@ -275,7 +274,7 @@ impl<'a> Builder<'a> {
             let ns = self.ns_of(o);
             let owned = meta.owner_references.iter().flatten().any(|r| {
                 r.controller == Some(true)
-                    && present.contains(&(r.kind.clone(), ns.clone(), r.name.clone()))
+                    && present.contains(&(r.kind.as_str(), ns.as_str(), r.name.as_str()))
             });
             if owned {
                 continue;
@@ -299,7 +298,7 @@ impl<'a> Builder<'a> {
             };
             // A live DaemonSet runs one instance per node it was scheduled on.
             if matches!(o.typed, Typed::DaemonSet(_)) {
-                let running = self.live.running(&ns, &o.kind, o.name()).len();
+                let running = self.live.running(&ns, o.kind, o.name()).len();
                 if running > 0 {
                     replicas = i32::try_from(running).ok();
                 }
@@ -652,7 +651,7 @@ impl<'a> Builder<'a> {
             )),
             _ => {}
         }
-        let key = (w.namespace.clone(), w.obj.kind.clone(), w.name().to_owned());
+        let key = (w.namespace.as_str(), w.obj.kind, w.name());
         for &i in self.index.hpas.get(&key).into_iter().flatten() {
             let o = &self.objects[i];
             let origin = o.at("/spec/scaleTargetRef/name").unwrap_or(o.name_origin());
@@ -825,7 +824,7 @@ impl<'a> Builder<'a> {
                 matches!(o.typed, Typed::Secret(_) | Typed::ConfigMap(_))
                     && !self.claimed.contains(&(self.ns_of(o), o.name().to_owned()))
             })
-            .map(|o| (o, self.key_files(&o.kind, &self.ns_of(o), o.name())))
+            .map(|o| (o, self.key_files(o.kind, &self.ns_of(o), o.name())))
             .collect();
         for (o, found) in found {
             // (errors of unmounted Secrets are reported too: a broken keystore is broken)
@@ -1317,7 +1316,7 @@ impl Builder<'_> {
             vec![w.obj]
         } else {
             self.live
-                .running(&w.namespace, &w.obj.kind, w.name())
+                .running(&w.namespace, w.obj.kind, w.name())
                 .to_vec()
         };
         for (site, pod) in sites.iter_mut().zip(pods) {

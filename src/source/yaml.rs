@@ -273,11 +273,24 @@ struct Rec {
     /// For a mapping entry: its key (a byte range of `keys`) and where the key is written.
     key: (u32, u32),
     key_span: Span,
-    /// The children are `nodes[first..first + count]`: mapping entries when `map`, else
-    /// sequence items.
+    /// The children are `nodes[first..first + count]`: mapping entries when [`MAP`] is set
+    /// in `count`, else sequence items (the flag rides in the count's top bit, so a node is
+    /// 32 bytes, not 36).
     first: u32,
     count: u32,
-    map: bool,
+}
+
+/// The bit of [`Rec::count`] that marks a mapping.
+const MAP: u32 = 1 << 31;
+
+impl Rec {
+    fn count(&self) -> usize {
+        (self.count & !MAP) as usize
+    }
+
+    fn is_map(&self) -> bool {
+        self.count & MAP != 0
+    }
 }
 
 /// A node of a [`Located`] tree.
@@ -342,8 +355,12 @@ fn lay_out(n: &At<Node>, at: usize, nodes: &mut Vec<Rec>, keys: &mut String) {
     };
     if let Some(r) = nodes.get_mut(at) {
         r.first = first as u32;
-        r.count = count as u32;
-        r.map = matches!(n.value, Node::Map(_));
+        let flag = if matches!(n.value, Node::Map(_)) {
+            MAP
+        } else {
+            0
+        };
+        r.count = (count as u32).min(MAP - 1) | flag;
     }
     match &n.value {
         Node::Seq(items) => {
@@ -380,9 +397,7 @@ impl Located {
 
     fn children(&self, r: &Rec) -> &[Rec] {
         let first = r.first as usize;
-        self.nodes
-            .get(first..first + r.count as usize)
-            .unwrap_or_default()
+        self.nodes.get(first..first + r.count()).unwrap_or_default()
     }
 
     fn key(&self, r: &Rec) -> &str {
@@ -392,7 +407,7 @@ impl Located {
 
     /// The entry `key` of the mapping `r`.
     fn entry(&self, r: &Rec, key: &str) -> Option<&Rec> {
-        if !r.map {
+        if !r.is_map() {
             return None;
         }
         self.children(r).iter().find(|c| self.key(c) == key)
@@ -407,7 +422,7 @@ impl Located {
             } else {
                 raw.into()
             };
-            cur = if cur.map {
+            cur = if cur.is_map() {
                 self.entry(cur, &part)?
             } else {
                 self.children(cur).get(part.parse::<usize>().ok()?)?
@@ -709,6 +724,8 @@ mod tests {
         );
         assert_eq!(spec.key_span("nope"), None);
         assert_eq!(tree.pointer("/spec/items").unwrap().key_span("0"), None);
+        // a mapping's flag rides in its count: a node is 32 bytes
+        assert_eq!(std::mem::size_of::<Rec>(), 32);
     }
 
     #[test]
