@@ -53,8 +53,13 @@ impl Typed {
 #[derive(Debug, Clone)]
 pub struct Object {
     pub file: FileId,
-    /// The object's compact span tree (its own subtree, also for an item of a `List`).
+    /// The object's compact span tree (its own subtree, also for an item of a `List`),
+    /// holding the paths stakelint locates ([`keep`]).
     pub tree: Arc<yaml::Located>,
+    /// The whole span tree, in debug builds (tests): every lookup is checked against it,
+    /// so a path [`keep`] leaves out fails the test that asks for it.
+    #[cfg(debug_assertions)]
+    pub full: Arc<yaml::Located>,
     /// Byte range the object occupies (for suppression annotations).
     pub extent: Span,
     /// One of [`KINDS`].
@@ -65,7 +70,15 @@ pub struct Object {
 impl Object {
     /// The span tree node at `ptr` inside this object.
     pub fn node(&self, ptr: &str) -> Option<yaml::NodeRef<'_>> {
-        self.tree.pointer(ptr)
+        let found = self.tree.pointer(ptr);
+        #[cfg(debug_assertions)]
+        assert_eq!(
+            found.map(|n| n.span()),
+            self.full.pointer(ptr).map(|n| n.span()),
+            "`{ptr}` of a {} is left out of its span tree: add it to `k8s::keep`",
+            self.kind
+        );
+        found
     }
 
     /// Where the value at `ptr` is written.
@@ -79,7 +92,15 @@ impl Object {
         let (parent, key) = ptr.rsplit_once('/')?;
         let key = key.replace("~1", "/").replace("~0", "~");
         let node = self.node(parent)?;
-        node.key_span(&key).map(|s| Origin::new(self.file, s))
+        let found = node.key_span(&key);
+        #[cfg(debug_assertions)]
+        assert_eq!(
+            found,
+            self.full.pointer(parent).and_then(|n| n.key_span(&key)),
+            "the key of `{ptr}` of a {} is left out of its span tree: add it to `k8s::keep`",
+            self.kind
+        );
+        found.map(|s| Origin::new(self.file, s))
     }
 
     /// `metadata.name` (empty when missing).
@@ -95,6 +116,103 @@ impl Object {
                 self.file,
                 Span::new(self.extent.start as usize, 0),
             ))
+    }
+}
+
+use yaml::{Keep, SUBTREE};
+
+/// Labels and annotations, located by key and value.
+const META: &[Keep] = &[
+    Keep("name", &[]),
+    Keep("namespace", &[]),
+    Keep("labels", SUBTREE),
+    Keep("annotations", SUBTREE),
+];
+
+/// What of a pod spec is located: placement, host networking, volumes by name, and each
+/// container's image, command line, host ports and environment values.
+const POD: &[Keep] = &[
+    Keep("nodeName", &[]),
+    Keep("nodeSelector", SUBTREE),
+    Keep("hostNetwork", &[]),
+    Keep("affinity", SUBTREE),
+    Keep("topologySpreadConstraints", SUBTREE),
+    Keep("volumes", &[Keep("*", &[Keep("name", &[])])]),
+    Keep(
+        "containers",
+        &[Keep(
+            "*",
+            &[
+                Keep("image", &[]),
+                Keep("command", SUBTREE),
+                Keep("args", SUBTREE),
+                Keep("ports", &[Keep("*", &[Keep("hostPort", &[])])]),
+                Keep("env", &[Keep("*", &[Keep("value", &[])])]),
+            ],
+        )],
+    ),
+];
+
+/// The paths of an object of `kind` that findings point at: the span tree keeps only these
+/// (a StatefulSet's `resources`, `selector`, probes or `volumeMounts`, a live object's
+/// `status` and `managedFields`, are never located). Debug builds check every lookup
+/// against the whole tree ([`Object::node`]), so a test that asks for a path left out here
+/// fails.
+pub fn keep(kind: &str) -> &'static [Keep] {
+    const WORKLOAD: &[Keep] = &[
+        Keep("kind", &[]),
+        Keep("metadata", META),
+        Keep(
+            "spec",
+            &[
+                Keep("replicas", &[]),
+                Keep("strategy", &[Keep("type", &[])]),
+                Keep(
+                    "template",
+                    &[
+                        Keep(
+                            "metadata",
+                            &[Keep("labels", SUBTREE), Keep("annotations", SUBTREE)],
+                        ),
+                        Keep("spec", POD),
+                    ],
+                ),
+            ],
+        ),
+    ];
+    const POD_OBJECT: &[Keep] = &[Keep("kind", &[]), Keep("metadata", META), Keep("spec", POD)];
+    const SERVICE: &[Keep] = &[
+        Keep("kind", &[]),
+        Keep("metadata", META),
+        Keep(
+            "spec",
+            &[
+                Keep("type", &[]),
+                Keep("externalIPs", SUBTREE),
+                Keep("ports", &[Keep("*", &[])]),
+            ],
+        ),
+    ];
+    const DATA: &[Keep] = &[
+        Keep("kind", &[]),
+        Keep("metadata", META),
+        Keep("data", SUBTREE),
+        Keep("stringData", SUBTREE),
+        Keep("binaryData", SUBTREE),
+    ];
+    const HPA: &[Keep] = &[
+        Keep("kind", &[]),
+        Keep("metadata", META),
+        Keep("spec", &[Keep("scaleTargetRef", &[Keep("name", &[])])]),
+    ];
+    const META_ONLY: &[Keep] = &[Keep("kind", &[]), Keep("metadata", META)];
+    match kind {
+        "StatefulSet" | "Deployment" | "DaemonSet" | "ReplicaSet" => WORKLOAD,
+        "Pod" => POD_OBJECT,
+        "Service" => SERVICE,
+        "ConfigMap" | "Secret" => DATA,
+        "HorizontalPodAutoscaler" => HPA,
+        _ => META_ONLY,
     }
 }
 
@@ -183,7 +301,9 @@ pub fn typed(
     match t {
         Ok(typed) => Ok(Some(Object {
             file,
-            tree: Arc::new(yaml::Located::from_node(node)),
+            tree: Arc::new(yaml::Located::from_node_kept(node, keep(kind))),
+            #[cfg(debug_assertions)]
+            full: Arc::new(yaml::Located::from_node(node)),
             extent,
             kind,
             typed,
@@ -206,5 +326,107 @@ pub fn typed(
                 }),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::files::SourceFile;
+
+    const STATEFULSET: &str = "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: cl
+  labels: {app: cl}
+spec:
+  replicas: 1
+  serviceName: cl
+  selector: {matchLabels: {app: cl}}
+  template:
+    metadata: {labels: {app: cl}}
+    spec:
+      nodeSelector: {topology.kubernetes.io/region: eu-west-1}
+      containers:
+        - name: beacon
+          image: sigp/lighthouse:v8.0.0
+          args: [lighthouse, bn, --http]
+          ports: [{name: http, containerPort: 5052, hostPort: 5052}]
+          env: [{name: A, value: b}]
+          resources: {requests: {cpu: '2', memory: 8Gi}}
+          livenessProbe: {httpGet: {path: /eth/v1/node/health, port: 5052}}
+          volumeMounts: [{name: data, mountPath: /data}]
+      volumes: [{name: data, emptyDir: {}}]
+  volumeClaimTemplates: [{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce]}}]
+status: {replicas: 1, readyReplicas: 1}
+";
+
+    fn object(text: &str) -> Object {
+        let src = SourceFile::new("t.yaml".into(), text);
+        let mut docs = yaml::parse_stream(FileId(0), &src).unwrap();
+        let tree = Arc::new(docs.remove(0));
+        typed(FileId(0), &tree, "", Span::new(0, text.len()))
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn span_trees_keep_the_located_paths_and_nothing_else() {
+        let o = object(STATEFULSET);
+        let spans = |tree: &yaml::Located, p: &str| tree.pointer(p).map(|n| n.span());
+        let c = "/spec/template/spec/containers/0";
+        for p in [
+            "/kind".to_owned(),
+            "/metadata/name".to_owned(),
+            "/metadata/labels/app".to_owned(),
+            "/spec/replicas".to_owned(),
+            "/spec/template/metadata/labels/app".to_owned(),
+            "/spec/template/spec/nodeSelector/topology.kubernetes.io~1region".to_owned(),
+            "/spec/template/spec/volumes/0/name".to_owned(),
+            format!("{c}/image"),
+            format!("{c}/args/2"),
+            format!("{c}/ports/0/hostPort"),
+            format!("{c}/env/0/value"),
+        ] {
+            assert!(spans(&o.tree, &p).is_some(), "{p} kept");
+            assert_eq!(spans(&o.tree, &p), spans(&o.full, &p), "{p}");
+        }
+        for p in [
+            "/apiVersion".to_owned(),
+            "/status".to_owned(),
+            "/spec/serviceName".to_owned(),
+            "/spec/selector".to_owned(),
+            "/spec/volumeClaimTemplates".to_owned(),
+            format!("{c}/name"),
+            format!("{c}/resources"),
+            format!("{c}/livenessProbe"),
+            format!("{c}/volumeMounts"),
+            format!("{c}/ports/0/containerPort"),
+            format!("{c}/env/0/name"),
+        ] {
+            assert!(spans(&o.full, &p).is_some(), "{p} is in the object");
+            assert!(o.tree.pointer(&p).is_none(), "{p} left out");
+        }
+        assert!(o.tree.node_count() * 2 < o.full.node_count());
+    }
+
+    #[test]
+    fn each_kind_keeps_its_located_paths() {
+        let svc = object(
+            "kind: Service\napiVersion: v1\nmetadata: {name: s}\nspec:\n  type: NodePort\n  selector: {app: x}\n  ports: [{port: 1, nodePort: 30001}]\n",
+        );
+        assert!(svc.tree.pointer("/spec/type").is_some());
+        assert!(svc.tree.pointer("/spec/ports/0").is_some());
+        assert!(svc.tree.pointer("/spec/ports/0/nodePort").is_none());
+        assert!(svc.tree.pointer("/spec/selector").is_none());
+        let cm = object(
+            "kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\ndata: {a.yaml: 'x: 1'}\n",
+        );
+        assert!(cm.tree.pointer("/data/a.yaml").is_some());
+        let hpa = object(
+            "kind: HorizontalPodAutoscaler\napiVersion: autoscaling/v2\nmetadata: {name: h}\nspec: {scaleTargetRef: {kind: StatefulSet, name: cl}, maxReplicas: 2}\n",
+        );
+        assert!(hpa.tree.pointer("/spec/scaleTargetRef/name").is_some());
+        assert!(hpa.tree.pointer("/spec/maxReplicas").is_none());
     }
 }

@@ -312,47 +312,89 @@ impl NodeRef<'_> {
     }
 }
 
-/// Nodes and key bytes of a parsed tree (to size the arrays once).
-fn measure(n: &At<Node>, nodes: &mut usize, key_bytes: &mut usize) {
-    *nodes += 1;
-    match &n.value {
-        Node::Seq(items) => items.iter().for_each(|i| measure(i, nodes, key_bytes)),
-        Node::Map(entries) => {
-            for (k, v) in entries {
-                *key_bytes += k.value.len();
-                measure(v, nodes, key_bytes);
-            }
+/// The paths of a span tree worth keeping: a pattern per mapping key (`*`: any key or
+/// sequence item) with the patterns of its children; a node whose children are [`SUBTREE`]
+/// keeps everything under it, one with none keeps only itself. A span tree is kept for a
+/// whole run to locate findings, so an object keeps only the paths stakelint asks for
+/// (`resources`, probes, `volumeMounts`, a live object's `status` and `managedFields`
+/// are never located).
+#[derive(Debug)]
+pub struct Keep(pub &'static str, pub &'static [Keep]);
+
+/// Children patterns that keep a whole subtree.
+pub const SUBTREE: &[Keep] = &[Keep("**", &[])];
+
+/// What to keep under a node.
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    All,
+    Some(&'static [Keep]),
+}
+
+impl Want {
+    /// What to keep under the child `key` (`None`: a sequence item); `None` to drop it.
+    fn child(self, key: Option<&str>) -> Option<Want> {
+        match self {
+            Want::All => Some(Want::All),
+            Want::Some(patterns) => patterns
+                .iter()
+                .find(|p| p.0 == "*" || Some(p.0) == key)
+                .map(|p| match p.1.first() {
+                    Some(Keep("**", _)) => Want::All,
+                    _ => Want::Some(p.1),
+                }),
         }
-        _ => {}
     }
 }
 
-/// Lays out the children of `n` (whose record is `nodes[at]`) and, in turn, theirs.
-fn lay_out(n: &At<Node>, at: usize, nodes: &mut Vec<Rec>, keys: &mut String) {
-    let first = nodes.len();
-    let count = match &n.value {
-        Node::Seq(items) => {
-            nodes.extend(items.iter().map(|i| Rec {
-                span: i.span,
-                ..Rec::default()
-            }));
-            items.len()
-        }
-        Node::Map(entries) => {
-            for (k, v) in entries {
-                let start = keys.len();
-                keys.push_str(&k.value);
-                nodes.push(Rec {
-                    span: v.span,
-                    key: (start as u32, k.value.len() as u32),
-                    key_span: k.span,
-                    ..Rec::default()
-                });
-            }
-            entries.len()
-        }
-        _ => return,
+/// The children of a node that are kept, with what to keep under each.
+fn kept(n: &At<Node>, want: Want) -> impl Iterator<Item = (Option<&At<String>>, &At<Node>, Want)> {
+    let items: &[At<Node>] = match &n.value {
+        Node::Seq(items) => items,
+        _ => &[],
     };
+    let entries: &[(At<String>, At<Node>)] = match &n.value {
+        Node::Map(entries) => entries,
+        _ => &[],
+    };
+    let items = items
+        .iter()
+        .filter_map(move |i| Some((None, i, want.child(None)?)));
+    let entries = entries.iter().filter_map(move |(k, v)| {
+        let w = want.child(Some(&k.value))?;
+        Some((Some(k), v, w))
+    });
+    items.chain(entries)
+}
+
+/// Nodes and key bytes of the kept part of a parsed tree (to size the arrays once).
+fn measure(n: &At<Node>, want: Want, nodes: &mut usize, key_bytes: &mut usize) {
+    *nodes += 1;
+    for (k, v, w) in kept(n, want) {
+        *key_bytes += k.map_or(0, |k| k.value.len());
+        measure(v, w, nodes, key_bytes);
+    }
+}
+
+/// Lays out the kept children of `n` (whose record is `nodes[at]`) and, in turn, theirs.
+fn lay_out(n: &At<Node>, at: usize, want: Want, nodes: &mut Vec<Rec>, keys: &mut String) {
+    if !matches!(n.value, Node::Seq(_) | Node::Map(_)) {
+        return;
+    }
+    let first = nodes.len();
+    for (k, v, _) in kept(n, want) {
+        let mut rec = Rec {
+            span: v.span,
+            ..Rec::default()
+        };
+        if let Some(k) = k {
+            rec.key = (keys.len() as u32, k.value.len() as u32);
+            rec.key_span = k.span;
+            keys.push_str(&k.value);
+        }
+        nodes.push(rec);
+    }
+    let count = nodes.len() - first;
     if let Some(r) = nodes.get_mut(at) {
         r.first = first as u32;
         let flag = if matches!(n.value, Node::Map(_)) {
@@ -362,37 +404,41 @@ fn lay_out(n: &At<Node>, at: usize, nodes: &mut Vec<Rec>, keys: &mut String) {
         };
         r.count = (count as u32).min(MAP - 1) | flag;
     }
-    match &n.value {
-        Node::Seq(items) => {
-            for (j, i) in items.iter().enumerate() {
-                lay_out(i, first + j, nodes, keys);
-            }
-        }
-        Node::Map(entries) => {
-            for (j, (_, v)) in entries.iter().enumerate() {
-                lay_out(v, first + j, nodes, keys);
-            }
-        }
-        _ => {}
+    for (j, (_, v, w)) in kept(n, want).enumerate() {
+        lay_out(v, first + j, w, nodes, keys);
     }
 }
 
 impl Located {
     /// Converts a parsed tree.
     pub fn from_node(n: &At<Node>) -> Self {
+        Self::build(n, Want::All)
+    }
+
+    /// Converts the paths of a parsed tree that `keep` names ([`Keep`]).
+    pub fn from_node_kept(n: &At<Node>, keep: &'static [Keep]) -> Self {
+        Self::build(n, Want::Some(keep))
+    }
+
+    fn build(n: &At<Node>, want: Want) -> Self {
         let (mut count, mut key_bytes) = (0, 0);
-        measure(n, &mut count, &mut key_bytes);
+        measure(n, want, &mut count, &mut key_bytes);
         let mut nodes = Vec::with_capacity(count);
         let mut keys = String::with_capacity(key_bytes);
         nodes.push(Rec {
             span: n.span,
             ..Rec::default()
         });
-        lay_out(n, 0, &mut nodes, &mut keys);
+        lay_out(n, 0, want, &mut nodes, &mut keys);
         Located {
             nodes: nodes.into_boxed_slice(),
             keys: keys.into_boxed_str(),
         }
+    }
+
+    /// Number of nodes kept.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
     }
 
     fn children(&self, r: &Rec) -> &[Rec] {
