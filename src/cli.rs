@@ -496,7 +496,7 @@ fn lint_cmd(args: &LintArgs) -> ExitCode {
         loaded.limits = crate::source::load::ReadLimits {
             max_file_size: args.max_file_size,
             follow_symlinks: args.follow_symlinks,
-            release_key_texts: true,
+            release_texts: true,
         };
         crate::source::load::load_into(loaded, &req.paths);
     });

@@ -36,6 +36,8 @@ enum Text {
 struct Released {
     /// The path it was read from.
     open: PathBuf,
+    /// Whether the file starts with a byte order mark (not part of the text).
+    bom: bool,
     len: usize,
     digest: u64,
     again: OnceLock<Arc<str>>,
@@ -122,15 +124,17 @@ impl SourceFile {
         }
     }
 
-    /// Lets go of the text of a file read from `open` (a key file, once parsed: at 100,000
-    /// keystores their texts were half of a run's memory, and a finding points into few of
-    /// them). Its line index and digest are kept; [`SourceFile::text`] reads it again.
-    pub fn release(&mut self, open: PathBuf) {
+    /// Lets go of the text of a file read from `open` (`bom`: after a byte order mark), once
+    /// parsed: at 100,000 keystores their texts were half of a run's memory, and a finding
+    /// points into few of them. Its line index and digest are kept; [`SourceFile::text`]
+    /// reads it again.
+    pub fn release(&mut self, open: PathBuf, bom: bool) {
         let Text::Held(t) = &self.text else { return };
         let (len, digest) = (t.len(), digest(t));
         self.line_starts.get_or_init(|| line_starts_of(t));
         self.text = Text::Released(Box::new(Released {
             open,
+            bom,
             len,
             digest,
             again: OnceLock::new(),
@@ -306,6 +310,26 @@ impl SourceDb {
             .get(origin.span.start as usize..origin.span.end())
             .unwrap_or("")
     }
+
+    /// The source text an origin covers, to search in (never to show: secrets are not
+    /// masked): of a released file not read again yet, only that range is read, and not
+    /// kept, so building the model (which narrows a few locations to a word) does not bring
+    /// back the texts released after parsing. Empty when it cannot be read as it was.
+    pub fn text_to_search(&self, origin: Origin) -> std::borrow::Cow<'_, str> {
+        let f = self.get(origin.file);
+        let r = match &f.text {
+            Text::Released(r) if r.again.get().is_none() => r,
+            _ => return self.text(origin).into(),
+        };
+        let (start, len) = (origin.span.start as usize, origin.span.len as usize);
+        if start + len > r.len {
+            return "".into();
+        }
+        let offset = start as u64 + if r.bom { 3 } else { 0 };
+        crate::source::load::read_range(&r.open, offset, len)
+            .and_then(|b| String::from_utf8(b).ok())
+            .map_or_else(|| "".into(), Into::into)
+    }
 }
 
 /// Shorthand used by sources: an origin from a byte range.
@@ -356,7 +380,7 @@ mod tests {
     fn released(file: &TempFile, text: &str) -> (SourceDb, FileId) {
         let mut db = SourceDb::default();
         let mut f = SourceFile::new("k.json".into(), text);
-        f.release(file.0.clone());
+        f.release(file.0.clone(), false);
         let id = db.add(f);
         // the cipher value, as the key-file source masks it
         let at = text.find("s3cr3t").expect("secret");
@@ -378,6 +402,34 @@ mod tests {
         let bom = TempFile::new("bom", format!("\u{feff}{KEYSTORE}").as_bytes());
         let (db, id) = released(&bom, KEYSTORE);
         assert_eq!(db.get(id).text(), KEYSTORE);
+    }
+
+    #[test]
+    fn a_range_of_a_released_text_is_read_alone_and_not_kept() {
+        let text = "kind: Pod\nargs: [\"sh -c 'exec x --a=1'\"]\n";
+        let at = text.find("sh -c").expect("script");
+        for (name, bytes, bom) in [
+            ("plain", text.to_owned(), false),
+            ("bom-range", format!("\u{feff}{text}"), true),
+        ] {
+            let file = TempFile::new(name, bytes.as_bytes());
+            let mut f = SourceFile::new("p.yaml".into(), text);
+            f.release(file.0.clone(), bom);
+            let mut db = SourceDb::default();
+            let id = db.add(f);
+            let origin = Origin::new(id, Span::new(at, 19));
+            assert_eq!(db.text_to_search(origin), &text[at..at + 19]);
+            // past the end of the text as parsed: nothing
+            let past = Origin::new(id, Span::new(text.len() - 2, 5));
+            assert_eq!(db.text_to_search(past), "");
+            let Text::Released(r) = &db.get(id).text else {
+                panic!("released")
+            };
+            assert!(r.again.get().is_none(), "the whole text is not read again");
+            // once the whole text was read again, ranges come from it
+            assert_eq!(db.text(origin), &text[at..at + 19]);
+            assert_eq!(db.text_to_search(origin), &text[at..at + 19]);
+        }
     }
 
     #[test]

@@ -84,11 +84,13 @@ pub struct ReadLimits {
     pub max_file_size: u64,
     /// Follow symbolic links met while walking directories (loops are detected).
     pub follow_symlinks: bool,
-    /// Let go of each key file's text once it is parsed, and read it again only if a
-    /// finding points into it ([`SourceFile::release`]): `lint` turns this on (at 100,000
-    /// keystores their texts were half of the memory); off where every input's bytes are
-    /// needed (the compliance report digests them).
-    pub release_key_texts: bool,
+    /// Let go of the text of each file read from disk once it is parsed — key files, and
+    /// YAML streams of Kubernetes objects — and read it again only when a finding in it is
+    /// shown ([`SourceFile::release`]). `lint` turns this on (at 100,000 keystores their
+    /// texts were half of the memory; at 110,000 resources a seventh); off where every
+    /// input's bytes are needed (the compliance report digests them). Inventories, and
+    /// files that did not parse, keep their text.
+    pub release_texts: bool,
 }
 
 impl Default for ReadLimits {
@@ -96,7 +98,7 @@ impl Default for ReadLimits {
         Self {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             follow_symlinks: false,
-            release_key_texts: false,
+            release_texts: false,
         }
     }
 }
@@ -207,6 +209,23 @@ fn read_checked(path: &Path, max: u64, stat_first: bool) -> Result<Vec<u8>, Read
             return Err(ReadError::TooLarge(meta.len()));
         }
     }
+    let (file, meta) = open_regular(path)?;
+    if meta.len() > max {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Opens `path` for reading if it is a regular file (checked on the open handle; opening
+/// never blocks, should the path have become a FIFO).
+fn open_regular(path: &Path) -> Result<(std::fs::File, std::fs::Metadata), ReadError> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(target_os = "linux")]
@@ -220,17 +239,26 @@ fn read_checked(path: &Path, max: u64, stat_first: bool) -> Result<Vec<u8>, Read
     if !meta.is_file() {
         return Err(ReadError::NotAFile(kind_of(meta.file_type())));
     }
-    if meta.len() > max {
-        return Err(ReadError::TooLarge(meta.len()));
+    Ok((file, meta))
+}
+
+/// Reads `len` bytes at `offset` of the regular file at `path` (checked as
+/// [`read_bounded`] checks); `None` if it is no regular file or shorter.
+pub fn read_range(path: &Path, offset: u64, len: usize) -> Option<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    let meta = std::fs::metadata(path).ok()?;
+    let end = offset.checked_add(u64::try_from(len).ok()?)?;
+    if !meta.is_file() || meta.len() < end {
+        return None;
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > max {
-        return Err(ReadError::TooLarge(bytes.len() as u64));
+    let (mut file, meta) = open_regular(path).ok()?;
+    if meta.len() < end {
+        return None;
     }
-    Ok(bytes)
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut bytes = vec![0; len];
+    file.read_exact(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// File extensions read from directories.
@@ -293,14 +321,22 @@ fn prepare(p: &Pending, stdin: Option<Vec<u8>>, limits: ReadLimits) -> Prepared 
         }
     };
     // A UTF-8 byte order mark is not part of the text (editors on Windows write one).
+    let bom = text.starts_with('\u{feff}');
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_owned(),
         None => text,
     };
     let mut src = SourceFile::new(p.shown.clone(), text);
     let parsed = parse(UNPLACED, &src);
-    if let (Parsed::Keys(_), Some(open), true) = (&parsed, &p.open, limits.release_key_texts) {
-        src.release(open.clone());
+    let done_with_text = match &parsed {
+        Parsed::Keys(_) => true,
+        // An inventory is read from its text later, on the main thread.
+        Parsed::Yaml(y) => !y.docs.iter().any(|d| matches!(d, Doc::Inventory { .. })),
+        // What did not parse is masked from its text.
+        Parsed::KeyError(_) | Parsed::Error(_) => false,
+    };
+    if let (true, Some(open), true) = (done_with_text, &p.open, limits.release_texts) {
+        src.release(open.clone(), bom);
     }
     Ok((src, parsed))
 }

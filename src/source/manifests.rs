@@ -360,7 +360,7 @@ impl<'a> Builder<'a> {
                     });
                     continue;
                 }
-                let src = self.db.text(origin);
+                let src = self.db.text_to_search(origin);
                 let mut cursor = 0;
                 for raw in item.split_whitespace() {
                     let word =
@@ -669,7 +669,7 @@ impl<'a> Builder<'a> {
         let mut set = KeySet::default();
         if let Some(a) = w.meta_value(PUBKEYS) {
             set.origin = Some(a.origin);
-            let text = self.db.text(a.origin);
+            let text = self.db.text_to_search(a.origin);
             let mut cursor = 0;
             for raw in a
                 .value

@@ -646,7 +646,7 @@ fn scalar(v: &serde_json::Value) -> Option<String> {
 
 /// Narrows `origin` (a whole config entry) to where `needle` is written in it, when found.
 fn narrow(b: &Builder<'_>, origin: Origin, needle: &str) -> Origin {
-    let text = b.db.text(origin);
+    let text = b.db.text_to_search(origin);
     match text.find(needle) {
         Some(at) if !needle.is_empty() => Origin::new(
             origin.file,
