@@ -154,6 +154,9 @@ pub fn build(objects: &[Object], db: &SourceDb, namespace: &str) -> (Model, Vec<
             }
         }
     }
+    // The workloads' classified containers (every command-line word, located) are not
+    // needed past this point.
+    drop(workloads);
     b.unclaimed_secrets();
     b.model.finalize();
     (b.model, b.errors)
@@ -816,7 +819,8 @@ impl<'a> Builder<'a> {
 
     /// Secrets with keys that no validator client or signer mounts.
     fn unclaimed_secrets(&mut self) {
-        // Each one's entries are parsed in parallel; the results are taken in input order.
+        // Each one's entries are parsed in parallel; the results are taken in input order
+        // (only those with keys or errors: most ConfigMaps hold neither).
         let found: Vec<(&Object, SecretKeys)> = self
             .objects
             .par_iter()
@@ -824,7 +828,12 @@ impl<'a> Builder<'a> {
                 matches!(o.typed, Typed::Secret(_) | Typed::ConfigMap(_))
                     && !self.claimed.contains(&(self.ns_of(o), o.name().to_owned()))
             })
-            .map(|o| (o, self.key_files(o.kind, &self.ns_of(o), o.name())))
+            .filter_map(|o| {
+                let found = self.key_files(o.kind, &self.ns_of(o), o.name());
+                let empty =
+                    found.active.is_empty() && found.disabled.is_empty() && found.errors.is_empty();
+                (!empty).then_some((o, found))
+            })
             .collect();
         for (o, found) in found {
             // (errors of unmounted Secrets are reported too: a broken keystore is broken)
