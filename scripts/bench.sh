@@ -78,6 +78,8 @@ manifests() {
 # manifest-only: 22,000 resources, no keys
 dir="$out/fleet-manifests"
 manifests "$dir" "no keys" --environments 1000 --extra 10
+# five times as many: how memory and time grow with manifests alone
+manifests "$out/fleet-manifests-110k" "no keys, 5x" --environments 5000 --extra 10
 # a render that ships its CRDs: 200 environments, each with a CRD of about 220 KiB
 manifests "$out/fleet-crds" "200 CRDs" --environments 200 --extra 10 --crd-kib 220
 if command -v checkov >/dev/null 2>&1; then
