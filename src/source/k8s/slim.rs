@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 
 pub use core::{
     Affinity, ConfigMapVolumeSource, ContainerPort, EnvVar, HostPathVolumeSource, KeyToPath,
-    PersistentVolumeClaim, PersistentVolumeClaimVolumeSource, ProjectedVolumeSource,
-    SecretVolumeSource, ServicePort, TopologySpreadConstraint, VolumeMount,
+    PersistentVolumeClaimVolumeSource, ProjectedVolumeSource, SecretVolumeSource, ServicePort,
+    TopologySpreadConstraint, VolumeMount,
 };
 pub use meta::{LabelSelector, OwnerReference};
 
@@ -219,7 +219,8 @@ pub struct PodSpec {
     pub volumes: Option<Vec<Volume>>,
     pub node_selector: Option<Map<String>>,
     pub node_name: Option<String>,
-    pub affinity: Option<Affinity>,
+    /// Boxed: 144 bytes inline, and most pods set none.
+    pub affinity: Option<Box<Affinity>>,
     pub topology_spread_constraints: Option<Vec<TopologySpreadConstraint>>,
     pub host_network: Option<bool>,
 }
@@ -251,7 +252,7 @@ impl From<core::PodSpec> for PodSpec {
             volumes: volumes.map(all),
             node_selector: compact(node_selector),
             node_name,
-            affinity,
+            affinity: affinity.map(Box::new),
             topology_spread_constraints,
             host_network,
         }
@@ -281,8 +282,9 @@ pub struct WorkloadSpec {
     pub template: PodTemplateSpec,
     /// A Deployment's `strategy.type`.
     pub strategy: Option<String>,
-    /// A StatefulSet's `volumeClaimTemplates`.
-    pub volume_claim_templates: Option<Vec<PersistentVolumeClaim>>,
+    /// The names of a StatefulSet's `volumeClaimTemplates` (all that is read of them: a
+    /// claim template is a kilobyte before its strings).
+    pub volume_claim_names: Vec<String>,
 }
 
 /// A StatefulSet, Deployment, DaemonSet or ReplicaSet (which one is [`super::Typed`]'s
@@ -299,7 +301,7 @@ impl WorkloadSpec {
             replicas,
             template: template.into(),
             strategy: None,
-            volume_claim_templates: None,
+            volume_claim_names: Vec::new(),
         }
     }
 }
@@ -309,7 +311,12 @@ impl From<apps::StatefulSet> for Workload {
         Self {
             metadata: o.metadata.into(),
             spec: o.spec.map(|s| WorkloadSpec {
-                volume_claim_templates: s.volume_claim_templates,
+                volume_claim_names: s
+                    .volume_claim_templates
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.metadata.name)
+                    .collect(),
                 ..WorkloadSpec::of(s.replicas, s.template)
             }),
         }

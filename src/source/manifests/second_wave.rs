@@ -903,8 +903,7 @@ fn volume_storage(w: &Workload<'_>, name: &str) -> Storage {
     if let Typed::StatefulSet(s) = &w.obj.typed
         && s.spec
             .as_ref()
-            .and_then(|sp| sp.volume_claim_templates.as_ref())
-            .is_some_and(|t| t.iter().any(|p| p.metadata.name.as_deref() == Some(name)))
+            .is_some_and(|sp| sp.volume_claim_names.iter().any(|n| n == name))
     {
         return Storage::Persistent(format!("volumeClaimTemplate `{name}`"));
     }
