@@ -62,11 +62,14 @@ if [ "${BENCH_1M:-0}" = 1 ]; then
   awk '$1 == 100000 {a=$2} $1 == 1000000 {b=$2} END {if (a && b) printf "slope 100k -> 1M keys (warm): %.1fx the time for 10x the keys\n", b/a}' "$out/slope.txt"
 fi
 rm -f "$out/slope.txt"
-# manifests DIR LABEL GEN-ARGS... : generates DIR once, then prints its row and its ratio
+# manifests DIR LABEL [GEN-ARGS...] : generates DIR once, then prints its row and its ratio
 # to the parse-only floor
 manifests() {
   local dir=$1 label=$2; shift 2
-  [ -f "$dir/inventory/inventory.yaml" ] || "$gen" --keys 0 "$@" --out "$dir" 2>/dev/null
+  # (no GEN-ARGS: DIR/deploy is already there)
+  if [ $# -gt 0 ] && [ ! -f "$dir/inventory/inventory.yaml" ]; then
+    "$gen" --keys 0 "$@" --out "$dir" 2>/dev/null
+  fi
   local n wall rss fwall bytes
   n=$(grep -c '^kind:' "$dir"/deploy/*.yaml | awk -F: '{s+=$2} END {print s}')
   read -r _ wall rss < <(run lint "$bin" lint "$dir/deploy" --format json -o "$out/lint.json" --fail-on never)
@@ -80,6 +83,21 @@ dir="$out/fleet-manifests"
 manifests "$dir" "no keys" --environments 1000 --extra 10
 # five times as many: how memory and time grow with manifests alone
 manifests "$out/fleet-manifests-110k" "no keys, 5x" --environments 5000 --extra 10
+# real chart output at scale: the ethpandaops ethereum-node umbrella render of
+# ../shared/real-charts (read in place) as 500 environments, each in its own namespace
+# (44,500 resources: StatefulSets with probes, resources, claim templates; RBAC; monitors)
+real=../shared/real-charts/compliant-umbrella-ethereum-node/rendered.yaml
+if [ -f "$real" ]; then
+  dir="$out/real-umbrella-x500"
+  if [ ! -f "$dir/deploy/env-500.yaml" ]; then
+    mkdir -p "$dir/deploy"
+    for i in $(seq -w 1 500); do
+      sed -e '/^  namespace: /d' -e "/^metadata:\$/a\\  namespace: validators-$i" \
+        -e "s/validators-emea-2/validators-$i/g" "$real" > "$dir/deploy/env-$i.yaml"
+    done
+  fi
+  manifests "$dir" "real chart x500"
+fi
 # a render that ships its CRDs: 200 environments, each with a CRD of about 220 KiB
 manifests "$out/fleet-crds" "200 CRDs" --environments 200 --extra 10 --crd-kib 220
 if command -v checkov >/dev/null 2>&1; then

@@ -11,11 +11,14 @@
 //! one), so concurrent runs never read a torn file; a failed write is silent.
 //!
 //! The cache is process-wide: [`install`] once, before reading inputs; [`keyfiles::validate`]
-//! consults it (the file is read at the first key checked) and records what it proves;
+//! consults it (the file is read at the first key checked; keys this run already proved
+//! count too, so a key in a keystore, a deposit data file and a Secret is checked once) and
+//! records what it proves;
 //! [`persist`] after the run.
 //!
 //! [`keyfiles::validate`]: crate::source::keyfiles::validate
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -35,8 +38,9 @@ struct Cache {
     /// sorted (binary search over the bytes as read: no more memory than the file, nothing
     /// to build). Read when the first key is checked: a run without keys never reads it.
     known: OnceLock<Known>,
-    /// Keys this run proved valid that `known` did not hold.
-    fresh: Mutex<Vec<Key>>,
+    /// Keys this run proved valid that `known` did not hold (consulted too: a key written in
+    /// a keystore, a deposit data file and a Secret is checked once).
+    fresh: Mutex<HashSet<Key>>,
 }
 
 static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -59,7 +63,7 @@ pub fn install(dir: &Path) {
     let _ = CACHE.set(Cache {
         dir: dir.to_path_buf(),
         known: OnceLock::new(),
-        fresh: Mutex::new(Vec::new()),
+        fresh: Mutex::new(HashSet::new()),
     });
 }
 
@@ -67,11 +71,21 @@ impl Cache {
     fn known(&self) -> &Known {
         self.known.get_or_init(|| read(&self.dir.join(FILE)))
     }
+
+    fn knows(&self, key: &Key) -> bool {
+        self.known().contains(key) || self.fresh.lock().is_ok_and(|f| f.contains(key))
+    }
+
+    fn record(&self, key: &Key) {
+        if let Ok(mut fresh) = self.fresh.lock() {
+            fresh.insert(*key);
+        }
+    }
 }
 
-/// Whether an installed cache knows the key valid.
+/// Whether an installed cache knows the key valid (from an earlier run, or this one).
 pub fn known_valid(key: &Key) -> bool {
-    CACHE.get().is_some_and(|c| c.known().contains(key))
+    CACHE.get().is_some_and(|c| c.knows(key))
 }
 
 /// Sorted keys, 48 bytes each, back to back.
@@ -107,10 +121,8 @@ impl Known {
 
 /// Records a key just proven valid.
 pub fn record_valid(key: &Key) {
-    if let Some(c) = CACHE.get()
-        && let Ok(mut fresh) = c.fresh.lock()
-    {
-        fresh.push(*key);
+    if let Some(c) = CACHE.get() {
+        c.record(key);
     }
 }
 
@@ -121,16 +133,16 @@ pub fn persist() {
     let Some(c) = CACHE.get() else {
         return;
     };
-    let Ok(mut fresh) = c.fresh.lock() else {
+    let Ok(fresh) = c.fresh.lock() else {
         return;
     };
     if fresh.is_empty() {
         return;
     }
+    let mut fresh: Vec<&Key> = fresh.iter().collect();
     fresh.sort_unstable();
-    fresh.dedup();
     fresh.truncate(MAX_KEYS);
-    let mut keys: Vec<&[u8]> = fresh.iter().map(<[u8; 48]>::as_slice).collect();
+    let mut keys: Vec<&[u8]> = fresh.iter().map(|k| k.as_slice()).collect();
     let known = c.known();
     if keys.len() + known.len() <= MAX_KEYS {
         keys.extend(known.iter());
@@ -211,6 +223,22 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(left.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_key_proven_valid_in_this_run_is_not_checked_again() {
+        let dir =
+            std::env::temp_dir().join(format!("stakelint-keycache-run-{}", std::process::id()));
+        let c = Cache {
+            dir: dir.clone(),
+            known: OnceLock::new(),
+            fresh: Mutex::new(HashSet::new()),
+        };
+        let (a, b) = ([4u8; 48], [5u8; 48]);
+        assert!(!c.knows(&a), "no file, nothing proven yet");
+        c.record(&a);
+        assert!(c.knows(&a) && !c.knows(&b));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
