@@ -40,7 +40,44 @@ struct Released {
     bom: bool,
     len: usize,
     digest: u64,
+    /// Where its lines start, kept compact until asked for ([`SourceFile::line_starts`]).
+    lines: Lines,
     again: OnceLock<Arc<str>>,
+}
+
+/// The line index of a released text: the lengths of its lines but the last when each is
+/// shorter than 64 KiB (two bytes a line: the index of a YAML stream of short lines was a
+/// quarter of its text), else the starts.
+#[derive(Debug)]
+enum Lines {
+    Lengths(Box<[u16]>),
+    Starts(Box<[u32]>),
+}
+
+impl Lines {
+    fn of(text: &str) -> Self {
+        let starts = line_starts_of(text);
+        let lengths: Option<Box<[u16]>> = starts
+            .windows(2)
+            .map(|w| u16::try_from(w[1] - w[0]).ok())
+            .collect();
+        match lengths {
+            Some(l) => Lines::Lengths(l),
+            None => Lines::Starts(starts.into_boxed_slice()),
+        }
+    }
+
+    fn starts(&self) -> Vec<u32> {
+        match self {
+            Lines::Starts(s) => s.to_vec(),
+            Lines::Lengths(l) => std::iter::once(0)
+                .chain(l.iter().scan(0u32, |at, &n| {
+                    *at += u32::from(n);
+                    Some(*at)
+                }))
+                .collect(),
+        }
+    }
 }
 
 /// A digest of a text, to tell whether a file read again is still what was read (SipHash
@@ -130,19 +167,24 @@ impl SourceFile {
     /// reads it again.
     pub fn release(&mut self, open: PathBuf, bom: bool) {
         let Text::Held(t) = &self.text else { return };
-        let (len, digest) = (t.len(), digest(t));
-        self.line_starts.get_or_init(|| line_starts_of(t));
+        let (len, digest, lines) = (t.len(), digest(t), Lines::of(t));
+        self.line_starts = OnceLock::new();
         self.text = Text::Released(Box::new(Released {
             open,
             bom,
             len,
             digest,
+            lines,
             again: OnceLock::new(),
         }));
     }
 
     fn line_starts(&self) -> &[u32] {
-        self.line_starts.get_or_init(|| line_starts_of(self.text()))
+        self.line_starts.get_or_init(|| match &self.text {
+            Text::Held(t) => line_starts_of(t),
+            // (from the index kept, not the text: the text read again may have changed)
+            Text::Released(r) => r.lines.starts(),
+        })
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
@@ -402,6 +444,40 @@ mod tests {
         let bom = TempFile::new("bom", format!("\u{feff}{KEYSTORE}").as_bytes());
         let (db, id) = released(&bom, KEYSTORE);
         assert_eq!(db.get(id).text(), KEYSTORE);
+    }
+
+    #[test]
+    fn a_released_line_index_is_the_held_one() {
+        let long = "x".repeat(70_000);
+        let edge = "y".repeat(65_534);
+        for text in [
+            String::new(),
+            "a".to_owned(),
+            "a\n".to_owned(),
+            "a\n\nbc\nd".to_owned(),
+            format!("{edge}\nz\n"),
+            format!("k: v\n{long}\nw\n"),
+        ] {
+            let lines = Lines::of(&text);
+            // lengths while every line fits two bytes (the 65,534 + newline one does)
+            assert_eq!(matches!(lines, Lines::Lengths(_)), !text.contains(&long));
+            assert_eq!(lines.starts(), line_starts_of(&text));
+            let file = TempFile::new("lines", text.as_bytes());
+            let mut f = SourceFile::new("t.yaml".into(), text.as_str());
+            f.release(file.0.clone(), false);
+            let held = SourceFile::new("t.yaml".into(), text.as_str());
+            for at in [
+                0,
+                1,
+                2,
+                text.len() / 2,
+                text.len().saturating_sub(2),
+                text.len(),
+            ] {
+                assert_eq!(f.line_col(at), held.line_col(at), "{at}");
+            }
+            assert_eq!(f.line_count(), held.line_count());
+        }
     }
 
     #[test]
