@@ -49,7 +49,7 @@ fn position(out: &Output<'_>, f: &Finding) -> Vec<(&'static str, String)> {
         return Vec::new();
     }
     let start = o.span.start as usize;
-    let end = start + out.db.text(o).trim_end().len();
+    let end = start + out.db.trimmed_len(o);
     let (line, col) = file.line_col(start);
     let (end_line, end_col) = file.line_col(end);
     let mut props = vec![

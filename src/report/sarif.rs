@@ -229,9 +229,8 @@ fn encode(path: &str, keep_colon: bool) -> String {
 /// The region an origin covers, trailing whitespace (a block's final newline) left out.
 fn region(db: &SourceDb, o: Origin) -> Value {
     let file = db.get(o.file);
-    let text = db.text(o);
     let start = o.span.start as usize;
-    let end = start + text.trim_end().len();
+    let end = start + db.trimmed_len(o);
     let (sl, sc) = file.line_col(start);
     let (el, ec) = file.line_col(end);
     json!({"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec})

@@ -42,6 +42,9 @@ struct Released {
     digest: u64,
     /// Where its lines start, kept compact until asked for ([`SourceFile::line_starts`]).
     lines: Lines,
+    /// The lines (0-based, ascending) that hold a character beyond ASCII: on every other
+    /// line a column is a byte count, so placing a finding needs no text.
+    wide: Box<[u32]>,
     again: OnceLock<Arc<str>>,
 }
 
@@ -55,8 +58,7 @@ enum Lines {
 }
 
 impl Lines {
-    fn of(text: &str) -> Self {
-        let starts = line_starts_of(text);
+    fn from_starts(starts: Vec<u32>) -> Self {
         let lengths: Option<Box<[u16]>> = starts
             .windows(2)
             .map(|w| u16::try_from(w[1] - w[0]).ok())
@@ -87,6 +89,25 @@ fn digest(text: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     h.write(text.as_bytes());
     h.finish()
+}
+
+/// The lines (0-based) of `text` that hold a character beyond ASCII.
+fn wide_lines(text: &str, starts: &[u32]) -> Box<[u32]> {
+    if text.is_ascii() {
+        return Box::default();
+    }
+    let ends = starts
+        .iter()
+        .skip(1)
+        .map(|&s| s as usize)
+        .chain([text.len()]);
+    starts
+        .iter()
+        .zip(ends)
+        .enumerate()
+        .filter(|&(_, (&s, e))| !text.as_bytes()[(s as usize).min(e)..e].is_ascii())
+        .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
+        .collect()
 }
 
 fn line_starts_of(text: &str) -> Vec<u32> {
@@ -167,7 +188,9 @@ impl SourceFile {
     /// reads it again.
     pub fn release(&mut self, open: PathBuf, bom: bool) {
         let Text::Held(t) = &self.text else { return };
-        let (len, digest, lines) = (t.len(), digest(t), Lines::of(t));
+        let starts = line_starts_of(t);
+        let wide = wide_lines(t, &starts);
+        let (len, digest, lines) = (t.len(), digest(t), Lines::from_starts(starts));
         self.line_starts = OnceLock::new();
         self.text = Text::Released(Box::new(Released {
             open,
@@ -175,6 +198,7 @@ impl SourceFile {
             len,
             digest,
             lines,
+            wide,
             again: OnceLock::new(),
         }));
     }
@@ -195,10 +219,19 @@ impl SourceFile {
             .partition_point(|&s| s as usize <= offset)
             .saturating_sub(1);
         let start = starts[line] as usize;
-        let col = self
-            .text()
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let col = match &self.text {
+            // (an ASCII line: a column is a byte count, whether the text read again is the
+            // one parsed or its masked stand-in, so it is not read again)
+            Text::Released(r)
+                if u32::try_from(line).is_ok_and(|l| r.wide.binary_search(&l).is_err()) =>
+            {
+                offset - start
+            }
+            _ => self
+                .text()
+                .get(start..offset)
+                .map_or(offset - start, |s| s.chars().count()),
+        };
         (line + 1, col + 1)
     }
 
@@ -353,6 +386,13 @@ impl SourceDb {
             .unwrap_or("")
     }
 
+    /// The length of the text an origin covers without its trailing whitespace (where a
+    /// region ends: a block's final line break is not part of it). Of a released file not
+    /// read again, only that range is read.
+    pub fn trimmed_len(&self, origin: Origin) -> usize {
+        self.text_to_search(origin).trim_end().len()
+    }
+
     /// The source text an origin covers, to search in (never to show: secrets are not
     /// masked): of a released file not read again yet, only that range is read, and not
     /// kept, so building the model (which narrows a few locations to a word) does not bring
@@ -458,7 +498,7 @@ mod tests {
             format!("{edge}\nz\n"),
             format!("k: v\n{long}\nw\n"),
         ] {
-            let lines = Lines::of(&text);
+            let lines = Lines::from_starts(line_starts_of(&text));
             // lengths while every line fits two bytes (the 65,534 + newline one does)
             assert_eq!(matches!(lines, Lines::Lengths(_)), !text.contains(&long));
             assert_eq!(lines.starts(), line_starts_of(&text));
@@ -478,6 +518,40 @@ mod tests {
             }
             assert_eq!(f.line_count(), held.line_count());
         }
+    }
+
+    #[test]
+    fn a_finding_on_an_ascii_line_of_a_released_text_is_placed_without_it() {
+        // (a duplicate key in 500 rendered copies is 8,000 places: reading every file again
+        // to place them brought the whole input back into memory)
+        let text = "a: 1\nname: \"é—x\"\nb: 2\n\u{1F600}\n";
+        let file = TempFile::new("wide", text.as_bytes());
+        let mut f = SourceFile::new("w.yaml".into(), text);
+        f.release(file.0.clone(), false);
+        let held = SourceFile::new("w.yaml".into(), text);
+        let read_again = |f: &SourceFile| match &f.text {
+            Text::Released(r) => r.again.get().is_some(),
+            Text::Held(_) => true,
+        };
+        let b = text.find("b:").expect("b");
+        for at in [0, 3, b, b + 3] {
+            assert_eq!(f.line_col(at), held.line_col(at), "{at}");
+        }
+        assert!(!read_again(&f), "ASCII lines are placed from the index");
+        // a line with characters beyond ASCII counts them in the text
+        let x = text.find('x').expect("x");
+        assert_eq!(f.line_col(x), (2, 10));
+        assert_eq!(held.line_col(x), (2, 10));
+        assert!(read_again(&f));
+        assert_eq!(wide_lines(text, &line_starts_of(text)).as_ref(), &[1, 3]);
+        assert!(wide_lines("a\nb\n", &line_starts_of("a\nb\n")).is_empty());
+        // where a region ends: its trailing line break left out, read as a range
+        let mut db = SourceDb::default();
+        let mut f = SourceFile::new("w.yaml".into(), text);
+        f.release(file.0.clone(), false);
+        let id = db.add(f);
+        assert_eq!(db.trimmed_len(Origin::new(id, Span::new(b, 5))), 4);
+        assert!(!read_again(db.get(id)));
     }
 
     #[test]
