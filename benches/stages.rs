@@ -18,6 +18,7 @@ fn fleet(keys: usize) -> PathBuf {
             environments: keys.div_ceil(1000),
             extra: 10,
             crd_kib: 0,
+            one_namespace: false,
         };
         stakelint::fleet::generate(&spec, &dir).expect("generate the fleet");
     }

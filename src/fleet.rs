@@ -22,6 +22,10 @@ pub struct Spec {
     /// A CustomResourceDefinition of about this many KiB per environment (0: none), as
     /// charts that ship their CRDs render them: a large document of a kind no rule reads.
     pub crd_kib: usize,
+    /// Every environment's objects in one namespace, `validators` (names end in `-eNNNN`,
+    /// workloads carry a `stakelint.io/environment` label), as operators who do not give
+    /// each environment a namespace of its own lay them out.
+    pub one_namespace: bool,
 }
 
 /// What was generated.
@@ -169,14 +173,31 @@ pub fn generate(a: &Spec, out: &Path) -> std::io::Result<Stats> {
     let (mut manifests, mut files, mut bytes) = (0usize, 0usize, 0u64);
     for e in 0..a.environments {
         let ns = format!("env-{e:04}");
+        // (the Kubernetes namespace and the ending of names: each environment's own, or one
+        // for all)
+        let (kns, sfx) = if a.one_namespace {
+            ("validators".to_owned(), format!("-e{e:04}"))
+        } else {
+            (ns.clone(), String::new())
+        };
+        let labelled = |text: String| {
+            if a.one_namespace {
+                text.replace(
+                    "    app.kubernetes.io/managed-by: Helm\n",
+                    &format!("    app.kubernetes.io/managed-by: Helm\n    stakelint.io/environment: {ns}\n"),
+                )
+            } else {
+                text
+            }
+        };
         let regions = AREAS[e % 3];
         let mut text = String::new();
         for (p, (cl, cl_img, el, el_img, flag)) in PAIRS.iter().enumerate() {
             let host = format!("{ns}-node-{p}");
-            let el_name = format!("{el}-{p}");
-            text += &sts(
+            let el_name = format!("{el}-{p}{sfx}");
+            text += &labelled(sts(
                 &el_name,
-                &ns,
+                &kns,
                 el_img,
                 &[
                     "--authrpc.addr=0.0.0.0".into(),
@@ -185,32 +206,32 @@ pub fn generate(a: &Spec, out: &Path) -> std::io::Result<Stats> {
                 &host,
                 regions[p],
                 "",
-            );
-            text += &service(&el_name, &ns);
+            ));
+            text += &service(&el_name, &kns);
             let mut cl_args: Vec<String> = if *cl == "lighthouse" {
                 vec!["lighthouse".into(), "bn".into()]
             } else {
                 Vec::new()
             };
             cl_args.extend([
-                format!("{flag}=http://{el_name}.{ns}.svc.cluster.local:8551"),
+                format!("{flag}=http://{el_name}.{kns}.svc.cluster.local:8551"),
                 "--network=mainnet".into(),
             ]);
-            text += &sts(
-                &format!("{cl}-{p}"),
-                &ns,
+            text += &labelled(sts(
+                &format!("{cl}-{p}{sfx}"),
+                &kns,
                 cl_img,
                 &cl_args,
                 &host,
                 regions[p],
                 "",
-            );
+            ));
             manifests += 3;
         }
         // keys: most in a key directory (inventory keys.from), one keystore Secret mounted by the VC
         let in_secret = per_env.min(5);
         let mut secret = format!(
-            "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: vc-keystores\n  namespace: {ns}\ntype: Opaque\ndata:\n"
+            "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: vc-keystores{sfx}\n  namespace: {kns}\ntype: Opaque\ndata:\n"
         );
         for k in 0..per_env.min(a.keys - next_key) {
             let i = next_key;
@@ -227,29 +248,35 @@ pub fn generate(a: &Spec, out: &Path) -> std::io::Result<Stats> {
                 files += 1;
             }
         }
-        let vol =
-            "\n      volumes:\n        - name: keys\n          secret: {secretName: vc-keystores}";
-        text += &sts(
-            "lighthouse-vc",
-            &ns,
+        let vol = format!(
+            "\n      volumes:\n        - name: keys\n          secret: {{secretName: vc-keystores{sfx}}}"
+        );
+        text += &labelled(sts(
+            &format!("lighthouse-vc{sfx}"),
+            &kns,
             "sigp/lighthouse:v8.2.1",
             &[
                 "lighthouse".into(),
                 "vc".into(),
-                format!("--beacon-nodes=http://lighthouse-0.{ns}:5052"),
+                format!("--beacon-nodes=http://lighthouse-0{sfx}.{kns}:5052"),
                 "--enable-doppelganger-protection".into(),
             ],
             &format!("{ns}-node-0"),
             regions[0],
-            vol,
-        )
+            &vol,
+        ))
         .replace(
             "          resources:",
             "          volumeMounts: [{name: keys, mountPath: /keys}]\n          resources:",
         );
         text += &secret;
+        let env_label = if a.one_namespace {
+            format!("  labels: {{stakelint.io/environment: {ns}}}\n")
+        } else {
+            String::new()
+        };
         text += &format!(
-            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: mev-boost\n  namespace: {ns}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: mev-boost}}}}\n  template:\n    metadata: {{labels: {{app: mev-boost}}}}\n    spec:\n      containers:\n        - name: mev-boost\n          image: flashbots/mev-boost:1.12.0\n          args: [-mainnet, -relay-check, -relays=https://relay.example]\n"
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: mev-boost{sfx}\n  namespace: {kns}\n{env_label}spec:\n  replicas: 2\n  selector: {{matchLabels: {{app: mev-boost{sfx}}}}}\n  template:\n    metadata: {{labels: {{app: mev-boost{sfx}}}}}\n    spec:\n      containers:\n        - name: mev-boost\n          image: flashbots/mev-boost:1.12.0\n          args: [-mainnet, -relay-check, -relays=https://relay.example]\n"
         );
         manifests += 3;
         if a.crd_kib > 0 {
@@ -258,7 +285,7 @@ pub fn generate(a: &Spec, out: &Path) -> std::io::Result<Stats> {
         }
         for x in 0..a.extra {
             text += &format!(
-                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-{x}\n  namespace: {ns}\ndata:\n  network: mainnet\n  log-level: info\n  note: \"filler {x}\"\n"
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-{x}{sfx}\n  namespace: {kns}\ndata:\n  network: mainnet\n  log-level: info\n  note: \"filler {x}\"\n"
             );
             manifests += 1;
         }

@@ -634,6 +634,7 @@ fn parallel_reading_and_model_building_give_the_same_report_every_run() {
         environments: 3,
         extra: 40,
         crd_kib: 0,
+        one_namespace: false,
     };
     let stats = stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
     assert!(stats.files > 2_048 + 256, "{stats:?}");
@@ -665,6 +666,7 @@ fn crds_in_a_render_change_no_finding() {
             environments: 3,
             extra: 1,
             crd_kib,
+            one_namespace: false,
         };
         stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
         let deploy = dir.join("deploy");
@@ -689,6 +691,86 @@ fn crds_in_a_render_change_no_finding() {
     let plain = lint(0);
     assert!(!plain.is_empty(), "the render has findings");
     assert_eq!(lint(64), plain);
+}
+
+#[test]
+fn one_namespace_for_every_environment_gives_the_same_topology() {
+    // Operators who keep every environment in one namespace: each consensus client is
+    // paired through a Service in a namespace of hundreds of workloads (found by an index of
+    // pod labels, not a scan of the namespace), and every workload lands in the environment
+    // its label names. The model must be the one of one namespace per environment.
+    type Env = (
+        String,
+        Vec<(String, String, String)>,
+        Vec<(String, Option<String>)>,
+        Option<u64>,
+    );
+    let lint = |one_namespace: bool| {
+        let dir = std::env::temp_dir().join(format!(
+            "stakelint-one-ns-{one_namespace}-{}",
+            std::process::id()
+        ));
+        let spec = stakelint::fleet::Spec {
+            keys: 600,
+            environments: 60,
+            extra: 1,
+            crd_kib: 0,
+            one_namespace,
+        };
+        stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
+        let a = lint_paths(&[dir.to_str().expect("UTF-8 path")], "");
+        let _ = std::fs::remove_dir_all(&dir);
+        let strip = |s: &str| s.split("-e0").next().unwrap_or(s).to_owned();
+        let mut envs: Vec<Env> = a
+            .model
+            .environments
+            .iter()
+            .map(|e| {
+                let pairs = e
+                    .pairs
+                    .iter()
+                    .map(|p| {
+                        let client = |c: &Option<stakelint::model::ClientRef>| {
+                            c.as_ref()
+                                .map_or("-".to_owned(), |c| c.client.value.clone())
+                        };
+                        (
+                            strip(&p.name.value),
+                            client(&p.consensus),
+                            client(&p.execution),
+                        )
+                    })
+                    .collect();
+                let vcs = e
+                    .validator_clients
+                    .iter()
+                    .map(|v| {
+                        (
+                            strip(&v.name.value),
+                            v.signer.as_ref().map(|s| strip(&s.value)),
+                        )
+                    })
+                    .collect();
+                (e.name.value.clone(), pairs, vcs, e.key_count())
+            })
+            .collect();
+        envs.sort();
+        let rules: Vec<&str> = a.findings.iter().map(|f| f.rule).collect();
+        (envs, rules.len())
+    };
+    let (apart, found_apart) = lint(false);
+    let (together, found_together) = lint(true);
+    assert_eq!(apart.len(), 60);
+    assert!(
+        apart.iter().all(|(_, pairs, vcs, keys)| pairs.len() == 3
+            && pairs.iter().all(|p| p.2 != "-")
+            && vcs.len() == 2
+            && *keys == Some(10)),
+        "every consensus client paired: {:?}",
+        apart[0]
+    );
+    assert_eq!(together, apart);
+    assert_eq!(found_together, found_apart);
 }
 
 /// `stakelint lint PATH` of a generated operator as JSON (no key cache, a fixed date, exit 0

@@ -53,6 +53,8 @@ struct Classified<'o> {
 
 /// A workload (StatefulSet, Deployment, DaemonSet, ReplicaSet or bare Pod).
 struct Workload<'o> {
+    /// Its position among the workloads.
+    pos: usize,
     obj: &'o Object,
     namespace: String,
     pod: &'o PodSpec,
@@ -60,6 +62,22 @@ struct Workload<'o> {
     template: Option<&'o ObjectMeta>,
     replicas: Option<i32>,
     containers: Vec<Classified<'o>>,
+}
+
+impl<'o> Workload<'o> {
+    /// The labels of its pods, borrowed (as [`Workload::pod_labels`]: a bare Pod's own).
+    fn pod_label_pairs(&self) -> impl Iterator<Item = (&'o str, &'o str)> {
+        let own = match &self.obj.typed {
+            Typed::Pod(_) => self.obj.typed.meta().labels.as_ref(),
+            _ => None,
+        };
+        let template = self.template.and_then(|m| m.labels.as_ref());
+        template
+            .into_iter()
+            .flatten()
+            .chain(own.into_iter().flatten())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+    }
 }
 
 impl Workload<'_> {
@@ -123,13 +141,12 @@ pub fn build(objects: &[Object], db: &SourceDb, namespace: &str) -> (Model, Vec<
         live: Live::index(objects, namespace),
         index: Index::new(objects, namespace),
         envs: HashMap::new(),
-        by_ns: HashMap::new(),
-        exposing: std::sync::OnceLock::new(),
+        finder: Finder::default(),
+        exposed: HashMap::new(),
     };
     let workloads = b.workloads();
-    for (i, w) in workloads.iter().enumerate() {
-        b.by_ns.entry(w.namespace.clone()).or_default().push(i);
-    }
+    b.finder = Finder::new(&workloads, namespace);
+    b.exposed = exposed(objects, &b.finder, &workloads, namespace);
     // Each workload is read on its own (in parallel); what it adds is merged in input
     // order, so the model never depends on scheduling. In chunks, so the parts of every
     // workload are never held at once beside the model they are merged into.
@@ -176,10 +193,96 @@ struct Builder<'a> {
     index: Index<'a>,
     /// Environment name → position in `model.environments`.
     envs: HashMap<String, usize>,
-    /// Namespace → positions of its workloads (for Service selectors).
-    by_ns: HashMap<String, Vec<usize>>,
-    /// Positions of the Services that reach outside the cluster (second wave), found once.
-    exposing: std::sync::OnceLock<Vec<usize>>,
+    /// Workloads by pod label and by name.
+    finder: Finder<'a>,
+    /// Workload position → positions of the Services that select its pods and reach
+    /// outside the cluster (second wave), in input order.
+    exposed: HashMap<usize, Vec<usize>>,
+}
+
+/// Workloads by what finds them, built once: a URL is followed to a workload through a
+/// Service's selector or by name, and a Service that reaches outside the cluster exposes
+/// the workloads it selects. (Scanning every workload of the namespace per lookup made an
+/// operator that keeps its workloads in one namespace quadratic: 40,000 workloads took a
+/// minute.)
+#[derive(Default)]
+struct Finder<'a> {
+    /// (namespace, pod label, value) → positions of the workloads whose pods carry it,
+    /// ascending.
+    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+    /// Workload name → positions, ascending.
+    by_name: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Finder<'a> {
+    fn new(all: &[Workload<'a>], default_ns: &'a str) -> Self {
+        let mut f = Finder::default();
+        for (i, w) in all.iter().enumerate() {
+            let ns = ns_or(w.obj, default_ns);
+            for (k, v) in w.pod_label_pairs() {
+                f.by_label.entry((ns, k, v)).or_default().push(i);
+            }
+            f.by_name.entry(w.obj.name()).or_default().push(i);
+        }
+        f
+    }
+
+    /// Positions (ascending) of the workloads of namespace `ns` whose pods `selector`
+    /// selects: those carrying its first label, checked for the others.
+    fn selected<'s>(
+        &'s self,
+        all: &'s [Workload<'_>],
+        ns: &'s str,
+        selector: &'s Map<String>,
+    ) -> impl Iterator<Item = usize> + 's {
+        selector
+            .iter()
+            .next()
+            .and_then(|(k, v)| self.by_label.get(&(ns, k.as_str(), v.as_str())))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |&i| selects(selector, &all[i].pod_labels()))
+    }
+
+    /// Positions (ascending) of the workloads named one of `names`.
+    fn named(&self, names: &[&str]) -> Vec<usize> {
+        let mut at: Vec<usize> = names
+            .iter()
+            .filter_map(|n| self.by_name.get(n))
+            .flatten()
+            .copied()
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at
+    }
+}
+
+/// Workload position → the Services (positions, in input order) that select its pods and
+/// reach outside the cluster: of type LoadBalancer or NodePort, or with external IPs.
+fn exposed(
+    objects: &[Object],
+    finder: &Finder<'_>,
+    all: &[Workload<'_>],
+    default_ns: &str,
+) -> HashMap<usize, Vec<usize>> {
+    let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, o) in objects.iter().enumerate() {
+        let Typed::Service(s) = &o.typed else {
+            continue;
+        };
+        let Some(spec) = &s.spec else { continue };
+        let exposing = matches!(spec.type_.as_deref(), Some("LoadBalancer" | "NodePort"))
+            || spec.external_ips.as_ref().is_some_and(|e| !e.is_empty());
+        let Some(selector) = spec.selector.as_ref().filter(|_| exposing) else {
+            continue;
+        };
+        for w in finder.selected(all, ns_or(o, default_ns), selector) {
+            out.entry(w).or_default().push(i);
+        }
+    }
+    out
 }
 
 /// What reading one workload adds besides its environment's elements.
@@ -313,6 +416,7 @@ impl<'a> Builder<'a> {
                 "/spec/template/spec"
             };
             out.push(Workload {
+                pos: out.len(),
                 obj: o,
                 namespace: ns,
                 pod,
@@ -534,7 +638,7 @@ impl<'a> Builder<'a> {
             (None, Some(url)) => resolve(
                 self.objects,
                 &self.index,
-                &self.by_ns,
+                &self.finder,
                 all,
                 w,
                 &url.value,
@@ -591,7 +695,7 @@ impl<'a> Builder<'a> {
             match resolve(
                 self.objects,
                 &self.index,
-                &self.by_ns,
+                &self.finder,
                 all,
                 w,
                 &url.value,
@@ -975,7 +1079,7 @@ fn selects(selector: &Map<String>, labels: &BTreeMap<String, String>) -> bool {
 fn resolve<'w, 'o>(
     objects: &[Object],
     index: &Index,
-    by_ns: &HashMap<String, Vec<usize>>,
+    finder: &Finder<'_>,
     all: &'w [Workload<'o>],
     from: &'w Workload<'o>,
     url: &str,
@@ -1010,25 +1114,23 @@ fn resolve<'w, 'o>(
         let Typed::Service(s) = &o.typed else {
             continue;
         };
-        let selector = s
-            .spec
-            .as_ref()
-            .and_then(|sp| sp.selector.clone())
-            .unwrap_or_default();
-        let hit = by_ns
-            .get(ns)
-            .into_iter()
-            .flatten()
-            .map(|&i| &all[i])
-            .filter(|w| selects(&selector, &w.pod_labels()))
+        let Some(selector) = s.spec.as_ref().and_then(|sp| sp.selector.as_ref()) else {
+            continue;
+        };
+        let hit = finder
+            .selected(all, ns, selector)
+            .map(|i| &all[i])
             .find_map(with_role);
         if hit.is_some() {
             return hit;
         }
     }
     // Some charts address a StatefulSet's pods directly by workload name.
-    all.iter()
-        .filter(|w| w.name() == labels[0] || labels.get(1).is_some_and(|l| w.name() == *l))
+    let names: Vec<&str> = labels.iter().take(2).copied().collect();
+    finder
+        .named(&names)
+        .into_iter()
+        .map(|i| &all[i])
         .find_map(with_role)
 }
 

@@ -342,38 +342,13 @@ impl<'a> Builder<'a> {
     /// Services in the workload's namespace that select its pods and reach outside the
     /// cluster, each with how (located at `type` or `externalIPs`).
     fn exposing_services(&self, w: &Workload<'_>) -> Vec<(&'a Object, Located<String>)> {
-        let exposing = self.exposing.get_or_init(|| {
-            self.objects
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| match &o.typed {
-                    Typed::Service(s) => s.spec.as_ref().is_some_and(|sp| {
-                        matches!(sp.type_.as_deref(), Some("LoadBalancer" | "NodePort"))
-                            || sp.external_ips.as_ref().is_some_and(|e| !e.is_empty())
-                    }),
-                    _ => false,
-                })
-                .map(|(i, _)| i)
-                .collect()
-        });
         let mut out = Vec::new();
-        if exposing.is_empty() {
-            return out;
-        }
-        let labels = w.pod_labels();
-        for &i in exposing {
+        for &i in self.exposed.get(&w.pos).into_iter().flatten() {
             let o = &self.objects[i];
             let Typed::Service(s) = &o.typed else {
                 continue;
             };
-            if self.ns_of(o) != w.namespace {
-                continue;
-            }
             let Some(spec) = &s.spec else { continue };
-            let selector = spec.selector.clone().unwrap_or_default();
-            if !super::selects(&selector, &labels) {
-                continue;
-            }
             let kind = spec.type_.as_deref().unwrap_or("ClusterIP");
             if matches!(kind, "LoadBalancer" | "NodePort") {
                 let at = o.at("/spec/type").unwrap_or(o.name_origin());
@@ -411,7 +386,7 @@ impl<'a> Builder<'a> {
             let target = resolve(
                 self.objects,
                 &self.index,
-                &self.by_ns,
+                &self.finder,
                 all_ref,
                 w,
                 &url.value,
