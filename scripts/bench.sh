@@ -84,6 +84,9 @@ dir="$out/fleet-manifests"
 manifests "$dir" "no keys" --environments 1000 --extra 10
 # five times as many: how memory and time grow with manifests alone
 manifests "$out/fleet-manifests-110k" "no keys, 5x" --environments 5000 --extra 10
+# the same in one namespace (names end in -eNNNN, an environment label on each workload),
+# as operators who do not give each environment a namespace lay them out
+manifests "$out/fleet-manifests-110k-one-ns" "no keys, 5x, one namespace" --environments 5000 --extra 10 --one-namespace true
 # real chart output at scale: the ethpandaops ethereum-node umbrella render of
 # ../shared/real-charts (read in place) as 500 environments, each in its own namespace
 # (44,500 resources: StatefulSets with probes, resources, claim templates; RBAC; monitors)
