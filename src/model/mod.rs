@@ -11,7 +11,7 @@ pub mod ops;
 
 pub use keys::{Holder, HolderKind, KeySet, PubKey};
 pub use located::{FileId, Located, Origin, Span};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The whole operator: what every rule checks.
 #[derive(Debug, Default, Clone)]
@@ -346,38 +346,41 @@ impl Model {
         if top.operator.is_some() {
             self.operator = top.operator;
         }
+        // (by name through a map: thousands of environments, or of elements in one, made
+        // a scan per element quadratic)
+        let mut env_at: HashMap<String, usize> = HashMap::new();
+        for (i, e) in self.environments.iter().enumerate() {
+            env_at.entry(e.name.value.clone()).or_insert(i);
+        }
         for env in top.environments {
-            let base = self.environment_mut(&env.name.value, env.name.origin);
+            let i = if let Some(&i) = env_at.get(&env.name.value) {
+                i
+            } else {
+                env_at.insert(env.name.value.clone(), self.environments.len());
+                self.environments.push(Environment::new(Located::new(
+                    env.name.value.clone(),
+                    env.name.origin,
+                )));
+                self.environments.len() - 1
+            };
+            let base = &mut self.environments[i];
             base.name = env.name;
             if env.region.is_some() {
                 base.region = env.region;
             }
-            for p in env.pairs {
-                match base.pairs.iter_mut().find(|b| b.name.value == p.name.value) {
-                    Some(b) => overlay_pair(b, p),
-                    None => base.pairs.push(p),
-                }
-            }
-            for v in env.validator_clients {
-                match base
-                    .validator_clients
-                    .iter_mut()
-                    .find(|b| b.name.value == v.name.value)
-                {
-                    Some(b) => overlay_vc(b, v),
-                    None => base.validator_clients.push(v),
-                }
-            }
-            for s in env.signers {
-                match base
-                    .signers
-                    .iter_mut()
-                    .find(|b| b.name.value == s.name.value)
-                {
-                    Some(b) => overlay_signer(b, s),
-                    None => base.signers.push(s),
-                }
-            }
+            merge_by_name(&mut base.pairs, env.pairs, |p| &p.name.value, overlay_pair);
+            merge_by_name(
+                &mut base.validator_clients,
+                env.validator_clients,
+                |v| &v.name.value,
+                overlay_vc,
+            );
+            merge_by_name(
+                &mut base.signers,
+                env.signers,
+                |s| &s.name.value,
+                overlay_signer,
+            );
             base.images.extend(env.images);
             base.unrecognised.extend(env.unrecognised);
             base.ops.overlay(env.ops);
@@ -395,6 +398,30 @@ impl Model {
                     p.region = Some(r.clone());
                 }
             }
+        }
+    }
+}
+
+/// Lays each element of `top` over the first of `base` with its name (`merge`), or adds it.
+fn merge_by_name<T>(
+    base: &mut Vec<T>,
+    top: Vec<T>,
+    name: impl Fn(&T) -> &String,
+    merge: impl Fn(&mut T, T),
+) {
+    if top.is_empty() {
+        return;
+    }
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (i, b) in base.iter().enumerate() {
+        at.entry(name(b).clone()).or_insert(i);
+    }
+    for t in top {
+        if let Some(i) = at.get(name(&t)).copied() {
+            merge(&mut base[i], t);
+        } else {
+            at.insert(name(&t).clone(), base.len());
+            base.push(t);
         }
     }
 }
@@ -477,5 +504,31 @@ impl Pair {
                 ),
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_by_name;
+
+    #[test]
+    fn elements_are_laid_over_the_first_of_their_name_or_added_in_order() {
+        let item = |n: &str, v: u32| (n.to_owned(), v);
+        let mut base = vec![item("a", 1), item("b", 2), item("a", 3)];
+        let top = vec![item("c", 10), item("a", 20), item("c", 30), item("d", 40)];
+        merge_by_name(&mut base, top, |x| &x.0, |b, t| b.1 += t.1);
+        // `a` merges into the first `a`; the second `c` into the `c` just added
+        assert_eq!(
+            base,
+            vec![
+                item("a", 21),
+                item("b", 2),
+                item("a", 3),
+                item("c", 40),
+                item("d", 40)
+            ]
+        );
+        merge_by_name(&mut base, Vec::new(), |x| &x.0, |b, t| b.1 += t.1);
+        assert_eq!(base.len(), 5);
     }
 }

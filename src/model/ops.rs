@@ -176,7 +176,11 @@ impl Ops {
     /// with the same holder (and client), others are added.
     pub fn overlay(&mut self, top: Ops) {
         fn replace<T>(base: &mut Vec<T>, top: Vec<T>, key: impl Fn(&T) -> (String, String)) {
-            let keys: Vec<(String, String)> = top.iter().map(&key).collect();
+            if top.is_empty() {
+                return;
+            }
+            // (a set: an environment of thousands of elements in both was quadratic)
+            let keys: std::collections::HashSet<(String, String)> = top.iter().map(&key).collect();
             base.retain(|b| !keys.contains(&key(b)));
             base.extend(top);
         }

@@ -10,8 +10,8 @@ use crate::model::ops::{
     Storage, StoreKind, Versioned,
 };
 use crate::model::{
-    ClientRef, FileId, HolderKind, KeySet, Located, Model, Origin, Pair, Placement, PubKey, Scope,
-    Signer, SignerKind, Suppression, SuppressionSource, ValidatorClient, clients,
+    ClientRef, Environment, FileId, HolderKind, KeySet, Located, Model, Origin, Pair, Placement,
+    PubKey, Scope, Signer, SignerKind, Suppression, SuppressionSource, ValidatorClient, clients,
 };
 use crate::source::files::SourceFile;
 use crate::source::keyfiles;
@@ -329,7 +329,11 @@ impl Cx {
         for r in env.relays.into_iter().flatten() {
             self.relay(r, &name);
         }
-        let target = model.environment_mut(&name.value, name.origin);
+        // (names are checked unique: a new environment of the staged model)
+        model.environments.push(Environment::new(name));
+        let Some(target) = model.environments.last_mut() else {
+            return;
+        };
         target.pairs = pairs;
         target.validator_clients = vcs;
         target.signers = signers;
