@@ -4,11 +4,12 @@
 use crate::config::{Config, Level};
 use crate::data::RuleData;
 use crate::finding::{Finding, Suppressed};
-use crate::model::{Model, Scope, SuppressionSource};
+use crate::model::{FileId, Model, Scope, Span, Suppression, SuppressionSource};
 use crate::rule::{CheckCtx, Severity};
 use crate::rules;
 use crate::source::files::SourceDb;
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// Engine options from the command line.
 #[derive(Debug, Clone, Default)]
@@ -93,25 +94,9 @@ pub fn check(
 }
 
 fn suppress(model: &Model, today: jiff::civil::Date, findings: &mut [Finding]) {
-    let valid: Vec<_> = model
-        .suppressions
-        .iter()
-        .filter(|s| s.problem(today).is_none())
-        .collect();
+    let index = Suppressions::new(model, today);
     for f in findings {
-        let hit = valid.iter().find(|s| {
-            s.matches_rule(f.rule)
-                && match &s.scope {
-                    Scope::All => true,
-                    Scope::Environment(e) => f.environment.as_deref() == Some(e),
-                    Scope::Within(o) => f.primary.is_some_and(|p| {
-                        p.file == o.file
-                            && p.span.start >= o.span.start
-                            && p.span.end() <= o.span.end()
-                    }),
-                }
-        });
-        if let Some(s) = hit {
+        if let Some(s) = index.first_match(f) {
             f.suppressed = Some(Suppressed {
                 reason: s
                     .reason
@@ -121,6 +106,97 @@ fn suppress(model: &Model, today: jiff::civil::Date, findings: &mut [Finding]) {
                 origin: s.origin,
             });
         }
+    }
+}
+
+/// The valid suppressions by what they can match, so a finding looks only at those of its
+/// rule (or `*`) and its environment or file: a chart that annotates each of thousands of
+/// workloads made a scan of every suppression per finding quadratic. The first valid
+/// suppression (in model order) that matches wins, as in a scan.
+struct Suppressions<'m> {
+    /// (rule or `*`) → the suppressions of every finding of the rule, in model order.
+    all: HashMap<&'m str, Vec<(usize, &'m Suppression)>>,
+    /// (rule or `*`, environment) → those of an environment.
+    env: HashMap<(&'m str, &'m str), Vec<(usize, &'m Suppression)>>,
+    /// (rule or `*`, file) → those of a span, by start, with the largest end up to each.
+    within: HashMap<(&'m str, FileId), Vec<Scoped<'m>>>,
+}
+
+/// A suppression of a span: the span, its position in the model, itself, and the largest
+/// end of the spans up to it (in order of start).
+type Scoped<'m> = (Span, usize, &'m Suppression, usize);
+
+impl<'m> Suppressions<'m> {
+    fn new(model: &'m Model, today: jiff::civil::Date) -> Self {
+        let mut index = Suppressions {
+            all: HashMap::new(),
+            env: HashMap::new(),
+            within: HashMap::new(),
+        };
+        let valid = model
+            .suppressions
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.problem(today).is_none());
+        for (i, s) in valid {
+            let rule = s.rule.value.as_str();
+            match &s.scope {
+                Scope::All => index.all.entry(rule).or_default().push((i, s)),
+                Scope::Environment(e) => index.env.entry((rule, e)).or_default().push((i, s)),
+                Scope::Within(o) => {
+                    index
+                        .within
+                        .entry((rule, o.file))
+                        .or_default()
+                        .push((o.span, i, s, 0));
+                }
+            }
+        }
+        for spans in index.within.values_mut() {
+            spans.sort_by_key(|(span, i, _, _)| (span.start, *i));
+            let mut max_end = 0;
+            for entry in spans.iter_mut() {
+                max_end = max_end.max(entry.0.end());
+                entry.3 = max_end;
+            }
+        }
+        index
+    }
+
+    /// The first suppression (in model order) that applies to `f`.
+    fn first_match(&self, f: &Finding) -> Option<&'m Suppression> {
+        let mut best: Option<(usize, &'m Suppression)> = None;
+        let mut consider = |i: usize, s: &'m Suppression| {
+            if best.is_none_or(|(b, _)| i < b) {
+                best = Some((i, s));
+            }
+        };
+        for rule in [f.rule, "*"] {
+            if let Some(&(i, s)) = self.all.get(rule).and_then(|v| v.first()) {
+                consider(i, s);
+            }
+            if let Some(e) = f.environment.as_deref()
+                && let Some(&(i, s)) = self.env.get(&(rule, e)).and_then(|v| v.first())
+            {
+                consider(i, s);
+            }
+            let Some(p) = f.primary else { continue };
+            let Some(spans) = self.within.get(&(rule, p.file)) else {
+                continue;
+            };
+            // Spans that start at or before the finding, walked back while one of them
+            // (or one before) still reaches its end.
+            let upto = spans.partition_point(|(span, ..)| span.start <= p.span.start);
+            for &(span, i, s, max_end) in spans[..upto].iter().rev() {
+                if max_end < p.span.end() {
+                    break;
+                }
+                if span.end() >= p.span.end() {
+                    consider(i, s);
+                }
+            }
+        }
+        best.map(|(_, s)| s)
     }
 }
 
@@ -169,5 +245,88 @@ impl Summary {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Located, Origin};
+
+    fn at(file: u32, start: usize, len: usize) -> Origin {
+        Origin::new(FileId(file), Span::new(start, len))
+    }
+
+    fn waiver(rule: &str, scope: Scope, reason: &str) -> Suppression {
+        Suppression {
+            rule: Located::new(rule.to_owned(), at(9, 0, 1)),
+            reason: Some(Located::new(reason.to_owned(), at(9, 0, 1))),
+            expires: None,
+            scope,
+            source: SuppressionSource::Inline,
+            origin: at(9, 0, 1),
+        }
+    }
+
+    #[test]
+    fn the_first_suppression_in_model_order_that_applies_wins() {
+        let meta: &'static crate::rule::RuleMeta = &rules::metrics_disabled::META;
+        let mut model = Model {
+            suppressions: vec![
+                // 0: a document of file 1 (bytes 100..200), and one nested in it
+                waiver(meta.id, Scope::Within(at(1, 100, 100)), "outer"),
+                waiver(meta.id, Scope::Within(at(1, 120, 10)), "inner"),
+                // 2: another rule; 3: every rule in env `b`; 4: this rule everywhere
+                waiver("api-exposed", Scope::All, "other rule"),
+                waiver("*", Scope::Environment("b".into()), "env b"),
+                waiver(meta.id, Scope::All, "everywhere"),
+                // 5: a long span starting early that reaches past later ones
+                waiver(meta.id, Scope::Within(at(2, 0, 1000)), "long"),
+                waiver(meta.id, Scope::Within(at(2, 10, 5)), "short"),
+            ],
+            ..Model::default()
+        };
+        // an expired one comes first but is not valid
+        let mut expired = waiver(meta.id, Scope::All, "expired");
+        expired.expires = Some(Located::new(jiff::civil::date(2020, 1, 1), at(9, 0, 1)));
+        model.suppressions.insert(0, expired);
+        let today = jiff::civil::date(2026, 11, 29);
+        let reason = |model: &Model, primary: Option<Origin>, env: Option<&str>| {
+            let mut f = Finding::new(meta, primary, "m");
+            f.environment = env.map(str::to_owned);
+            let mut fs = vec![f];
+            suppress(model, today, &mut fs);
+            fs[0].suppressed.as_ref().map(|s| s.reason.clone())
+        };
+        assert_eq!(
+            reason(&model, Some(at(1, 122, 3)), None).as_deref(),
+            Some("outer")
+        );
+        assert_eq!(
+            reason(&model, Some(at(1, 150, 60)), None).as_deref(),
+            Some("everywhere")
+        );
+        assert_eq!(
+            reason(&model, Some(at(3, 0, 1)), Some("b")).as_deref(),
+            Some("env b")
+        );
+        assert_eq!(reason(&model, None, None).as_deref(), Some("everywhere"));
+        assert_eq!(
+            reason(&model, Some(at(2, 500, 10)), None).as_deref(),
+            Some("everywhere")
+        );
+        model
+            .suppressions
+            .retain(|s| !matches!(s.scope, Scope::All) || s.rule.value != meta.id);
+        assert_eq!(
+            reason(&model, Some(at(2, 500, 10)), None).as_deref(),
+            Some("long")
+        );
+        assert_eq!(
+            reason(&model, Some(at(2, 11, 2)), None).as_deref(),
+            Some("long")
+        );
+        assert_eq!(reason(&model, Some(at(1, 150, 60)), None), None);
+        assert_eq!(reason(&model, Some(at(1, 95, 10)), Some("a")), None);
     }
 }
