@@ -4,9 +4,9 @@
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::model::ops::{Storage, StoreKind, is_loopback};
-use crate::model::{Environment, Located, Model};
+use crate::model::{Environment, Located, Model, PubKey};
 use crate::rule::{CheckCtx, Rule};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 declare_rule! {
     /// ## What it does
@@ -127,7 +127,9 @@ fn database(
     }
 }
 
-/// web3signer clusters holding the same keys must share one database.
+/// web3signer clusters holding the same keys must share one database. (Pairs are found
+/// through the keys they share: comparing every pair of clusters, each looked up by name,
+/// was cubic in the signers of an environment.)
 fn shared_keys_share_database(env: &Environment, cx: &mut CheckCtx<'_>) {
     let dbs: Vec<(&Located<String>, &Located<String>)> = env
         .ops
@@ -138,26 +140,46 @@ fn shared_keys_share_database(env: &Environment, cx: &mut CheckCtx<'_>) {
             StoreKind::Local { .. } => None,
         })
         .collect();
-    for (i, (a, ua)) in dbs.iter().enumerate() {
-        for (b, ub) in &dbs[i + 1..] {
-            if a.value == b.value || canonical(&ua.value) == canonical(&ub.value) {
-                continue;
+    if dbs.len() < 2 {
+        return;
+    }
+    let mut signers: HashMap<&str, &crate::model::Signer> = HashMap::new();
+    for s in &env.signers {
+        signers.entry(s.name.value.as_str()).or_insert(s);
+    }
+    // key → the databases (positions) whose signer holds it, ascending
+    let mut holders: HashMap<&PubKey, Vec<usize>> = HashMap::new();
+    for (i, (holder, _)) in dbs.iter().enumerate() {
+        let keys = signers
+            .get(holder.value.as_str())
+            .map(|s| s.keys.pubkeys.iter().map(|k| &k.value))
+            .into_iter()
+            .flatten();
+        for k in keys {
+            let at = holders.entry(k).or_default();
+            if at.last() != Some(&i) {
+                at.push(i);
             }
-            let keys = |n: &str| -> HashSet<_> {
-                env.signer(n)
-                    .map(|s| s.keys.pubkeys.iter().map(|k| k.value).collect())
-                    .unwrap_or_default()
-            };
-            if keys(&a.value).is_disjoint(&keys(&b.value)) {
-                continue;
-            }
-            cx.report(
-                Finding::new(&META, Some(ub.origin), format!("web3signer `{}` and `{}` hold the same keys but use different slashing-protection databases", a.value, b.value))
-                    .env(&env.name.value)
-                    .related(ua.origin, "the other database")
-                    .help("signers of the same keys must share one slashing-protection database"),
-            );
         }
+    }
+    let mut sharing: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for at in holders.values() {
+        for (n, &i) in at.iter().enumerate() {
+            sharing.extend(at[n + 1..].iter().map(|&j| (i, j)));
+        }
+    }
+    let urls: Vec<String> = dbs.iter().map(|(_, u)| canonical(&u.value)).collect();
+    for (i, j) in sharing {
+        let ((a, ua), (b, ub)) = (dbs[i], dbs[j]);
+        if a.value == b.value || urls[i] == urls[j] {
+            continue;
+        }
+        cx.report(
+            Finding::new(&META, Some(ub.origin), format!("web3signer `{}` and `{}` hold the same keys but use different slashing-protection databases", a.value, b.value))
+                .env(&env.name.value)
+                .related(ua.origin, "the other database")
+                .help("signers of the same keys must share one slashing-protection database"),
+        );
     }
 }
 
@@ -180,6 +202,37 @@ mod tests {
         let f = run(&SlashingDbStorage, &y);
         let lines: Vec<usize> = f.iter().map(|x| x.1).collect();
         assert_eq!(lines, [8, 10, 11], "{f:?}");
+    }
+
+    #[test]
+    fn each_pair_of_clusters_sharing_keys_on_different_databases_fires_once() {
+        // a–b share two keys (one finding), b–c one; a–c share none; d shares a's database.
+        let signer = |name: &str, db: &str, keys: &[usize]| {
+            let keys: Vec<&str> = keys.iter().map(|&i| KEYS[i]).collect();
+            format!(
+                "  - {{name: {name}, kind: web3signer, slashingProtectionDb: 'jdbc:postgresql://{db}/w3s', keys: {{pubkeys: [{}]}}}}\n",
+                keys.join(", ")
+            )
+        };
+        let y = inventory(&format!(
+            "signers:\n{}{}{}{}",
+            signer("a", "db-a", &[0, 1]),
+            signer("b", "db-b", &[0, 1, 2]),
+            signer("c", "db-c", &[2, 3]),
+            signer("d", "DB-A", &[0, 3]),
+        ));
+        let f = run(&SlashingDbStorage, &y);
+        let said: Vec<&str> = f.iter().map(|x| x.2.as_str()).collect();
+        assert_eq!(
+            said,
+            [
+                "web3signer `a` and `b` hold the same keys but use different slashing-protection databases",
+                "web3signer `b` and `c` hold the same keys but use different slashing-protection databases",
+                "web3signer `b` and `d` hold the same keys but use different slashing-protection databases",
+                "web3signer `c` and `d` hold the same keys but use different slashing-protection databases",
+            ],
+            "{f:?}"
+        );
     }
 
     #[test]
