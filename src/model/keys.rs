@@ -1,7 +1,7 @@
 //! Validator public keys, key sets and key holders.
 
 use super::{Environment, Located, Origin, Signer, ValidatorClient};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// A BLS12-381 validator public key (48 bytes, compressed G1 point).
@@ -175,11 +175,19 @@ impl Environment {
                 key_sets: vec![&s.keys],
             })
             .collect();
+        // (signers by name: a search per validator client was quadratic in a large
+        // environment; the first of a name, as a search finds it)
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        if self.validator_clients.iter().any(|vc| vc.signer.is_some()) {
+            for (i, s) in self.signers.iter().enumerate() {
+                by_name.entry(s.name.value.as_str()).or_insert(i);
+            }
+        }
         for vc in &self.validator_clients {
             let via = vc
                 .signer
                 .as_ref()
-                .and_then(|s| self.signers.iter().position(|x| x.name.value == s.value));
+                .and_then(|s| by_name.get(s.value.as_str()).copied());
             match via {
                 Some(i) => out[i].key_sets.push(&vc.keys),
                 None => out.push(vc_holder(vc, &self.name)),
