@@ -19,6 +19,7 @@ fn fleet(keys: usize) -> PathBuf {
             extra: 10,
             crd_kib: 0,
             one_namespace: false,
+            annotate: false,
         };
         stakelint::fleet::generate(&spec, &dir).expect("generate the fleet");
     }

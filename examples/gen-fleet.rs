@@ -1,6 +1,6 @@
 #![allow(clippy::print_stderr)]
 //! Generates an operator of any size for benchmarks (see `stakelint::fleet`):
-//! `cargo run --release --example gen-fleet -- --keys N --environments E [--extra K] [--crd-kib C] [--one-namespace true] --out DIR`
+//! `cargo run --release --example gen-fleet -- --keys N --environments E [--extra K] [--crd-kib C] [--one-namespace true] [--annotate true] --out DIR`
 
 use std::path::PathBuf;
 
@@ -11,6 +11,7 @@ fn main() {
         extra: 10,
         crd_kib: 0,
         one_namespace: false,
+        annotate: false,
     };
     let mut out = PathBuf::from("target/fleet");
     let v: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +23,7 @@ fn main() {
             "--extra" => spec.extra = value.parse().unwrap_or(spec.extra),
             "--crd-kib" => spec.crd_kib = value.parse().unwrap_or(spec.crd_kib),
             "--one-namespace" => spec.one_namespace = value == "true",
+            "--annotate" => spec.annotate = value == "true",
             "--out" => out = PathBuf::from(value),
             other => eprintln!("ignoring unknown flag {other}"),
         }

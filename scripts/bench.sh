@@ -14,9 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/bench}
 mkdir -p "$out"
-cargo build --release --locked --quiet --bin stakelint --example gen-fleet --example parse-floor
+cargo build --release --locked --quiet --bin stakelint --example gen-fleet --example gen-shapes --example parse-floor
 bin=target/release/stakelint
 gen=target/release/examples/gen-fleet
+shapes=target/release/examples/gen-shapes
 floor=target/release/examples/parse-floor
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -104,6 +105,28 @@ if [ -f "$real" ]; then
 fi
 # a render that ships its CRDs: 200 environments, each with a CRD of about 220 KiB
 manifests "$out/fleet-crds" "200 CRDs" --environments 200 --extra 10 --crd-kib 220
+# Linearity by layout: each layout at n and at 5n; time that grows linearly gives a ratio
+# near 5 (each of these was quadratic or worse once: see README "Performance").
+linear() {
+  local label=$1 small=$2 large=$3
+  read -r _ t1 _ < <(run small "$bin" lint "$small" --cache-dir "$out/key-cache-manifests" --fail-on never)
+  read -r _ t5 _ < <(run large "$bin" lint "$large" --cache-dir "$out/key-cache-manifests" --fail-on never)
+  awk -v l="$label" -v a="$t1" -v b="$t5" 'BEGIN {printf "linear: %-44s n: %6.2f s   5n: %6.2f s   ratio %.1f\n", l, a, b, b/a}'
+}
+for e in 1000 5000; do
+  d="$out/shape-one-ns-$e"; [ -f "$d/inventory/inventory.yaml" ] || "$gen" --keys 0 --environments "$e" --extra 10 --one-namespace true --out "$d" 2>/dev/null
+  d="$out/shape-annotated-$e"; [ -f "$d/inventory/inventory.yaml" ] || "$gen" --keys 0 --environments "$e" --extra 10 --annotate true --out "$d" 2>/dev/null
+done
+for n in 4000 20000; do
+  d="$out/shape-large-env-$n"; [ -f "$d/inventory.yaml" ] || "$shapes" --shape large-environment --n "$n" --out "$d" 2>/dev/null
+done
+for n in 1000 5000; do
+  d="$out/shape-errors-$n"; [ -f "$d/inventory.yaml" ] || "$shapes" --shape input-errors --n "$n" --out "$d" 2>/dev/null
+done
+linear "one namespace (22k / 110k resources)" "$out/shape-one-ns-1000/deploy" "$out/shape-one-ns-5000/deploy"
+linear "an ignore annotation per workload (7k / 35k)" "$out/shape-annotated-1000/deploy" "$out/shape-annotated-5000/deploy"
+linear "one environment of 4k / 20k validator clients" "$out/shape-large-env-4000" "$out/shape-large-env-20000"
+linear "1k / 5k input errors shown (human)" "$out/shape-errors-1000" "$out/shape-errors-5000"
 if command -v checkov >/dev/null 2>&1; then
   small="$out/fleet-checkov"; rm -rf "$small"; mkdir -p "$small"
   cp "$dir"/deploy/env-00[0-9][0-9].yaml "$small"/   # 100 files, 2,200 resources

@@ -26,6 +26,10 @@ pub struct Spec {
     /// workloads carry a `stakelint.io/environment` label), as operators who do not give
     /// each environment a namespace of its own lay them out.
     pub one_namespace: bool,
+    /// Each client StatefulSet carries an `ignore-check.stakelint.io/metrics-disabled`
+    /// annotation: a suppression per workload, as a chart that silences a rule on every
+    /// workload it renders.
+    pub annotate: bool,
 }
 
 /// What was generated.
@@ -180,15 +184,21 @@ pub fn generate(a: &Spec, out: &Path) -> std::io::Result<Stats> {
         } else {
             (ns.clone(), String::new())
         };
-        let labelled = |text: String| {
+        let labelled = |mut text: String| {
             if a.one_namespace {
-                text.replace(
+                text = text.replace(
                     "    app.kubernetes.io/managed-by: Helm\n",
                     &format!("    app.kubernetes.io/managed-by: Helm\n    stakelint.io/environment: {ns}\n"),
-                )
-            } else {
-                text
+                );
             }
+            if a.annotate {
+                text = text.replacen(
+                    "\nspec:\n",
+                    "\n  annotations:\n    ignore-check.stakelint.io/metrics-disabled: \"scraped by the node exporter\"\nspec:\n",
+                    1,
+                );
+            }
+            text
         };
         let regions = AREAS[e % 3];
         let mut text = String::new();
@@ -305,6 +315,71 @@ pub fn generate(a: &Spec, out: &Path) -> std::io::Result<Stats> {
     Ok(Stats {
         manifests,
         files,
+        bytes,
+    })
+}
+
+/// One environment of `n` validator clients signing through `n / 4` web3signer clusters
+/// (three keys each, neighbours sharing one, on databases of their own) beside `n / 4`
+/// CL:EL pairs, in an inventory: the layout that stresses rules comparing the elements of
+/// one environment. Writes `DIR/inventory.yaml`.
+pub fn large_environment(n: usize, out: &Path) -> std::io::Result<Stats> {
+    let _ = std::fs::remove_dir_all(out);
+    let groups = (n / 4).max(1);
+    let mut y = String::from(
+        "apiVersion: stakelint.io/v1\nkind: Inventory\nmetadata: {name: large-environment}\nspec:\n  environments:\n    - name: one\n      nodes:\n",
+    );
+    for i in 0..groups {
+        let _ = writeln!(
+            y,
+            "        - {{name: pair-{i}, host: host-{}, region: eu-central-1, consensus: {{client: lighthouse, version: v8.0.1, jwtSecret: jwt-{i}}}, execution: {{client: nethermind, version: 1.35.2, jwtSecret: jwt-{i}}}}}",
+            i % 50
+        );
+    }
+    y.push_str("      validatorClients:\n");
+    for i in 0..n {
+        let _ = writeln!(
+            y,
+            "        - {{name: vc-{i}, client: teku, version: 26.1.0, doppelganger: true, slashingProtection: true, signer: w3s-{}, keys: {{count: 3}}}}",
+            i % groups
+        );
+    }
+    y.push_str("      signers:\n");
+    for i in 0..groups {
+        let keys: Vec<String> = (0..3).map(|k| format!("0x{}", pubkey(i * 2 + k))).collect();
+        let _ = writeln!(
+            y,
+            "        - {{name: w3s-{i}, kind: web3signer, instances: 2, threshold: 1, slashingProtectionDb: 'jdbc:postgresql://db-{i}/w3s', keys: {{pubkeys: [{}]}}}}",
+            keys.join(", ")
+        );
+    }
+    let mut bytes = 0;
+    write(&out.join("inventory.yaml"), &y, &mut bytes)?;
+    Ok(Stats {
+        manifests: 0,
+        files: 1,
+        bytes,
+    })
+}
+
+/// An inventory of `n` environments whose `keys.from` directories are missing: `n` input
+/// errors in one file, each shown with its snippet. Writes `DIR/inventory.yaml`.
+pub fn input_errors(n: usize, out: &Path) -> std::io::Result<Stats> {
+    let _ = std::fs::remove_dir_all(out);
+    let mut y = String::from(
+        "apiVersion: stakelint.io/v1\nkind: Inventory\nmetadata: {name: input-errors}\nspec:\n  environments:\n",
+    );
+    for e in 0..n {
+        let _ = write!(
+            y,
+            "    - name: env-{e:05}\n      validatorClients:\n        - name: vc\n          client: lighthouse\n          keys: {{from: ../missing/env-{e:05}}}\n"
+        );
+    }
+    let mut bytes = 0;
+    write(&out.join("inventory.yaml"), &y, &mut bytes)?;
+    Ok(Stats {
+        manifests: 0,
+        files: 1,
         bytes,
     })
 }

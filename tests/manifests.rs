@@ -635,6 +635,7 @@ fn parallel_reading_and_model_building_give_the_same_report_every_run() {
         extra: 40,
         crd_kib: 0,
         one_namespace: false,
+        annotate: false,
     };
     let stats = stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
     assert!(stats.files > 2_048 + 256, "{stats:?}");
@@ -667,6 +668,7 @@ fn crds_in_a_render_change_no_finding() {
             extra: 1,
             crd_kib,
             one_namespace: false,
+            annotate: false,
         };
         stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
         let deploy = dir.join("deploy");
@@ -716,6 +718,7 @@ fn one_namespace_for_every_environment_gives_the_same_topology() {
             extra: 1,
             crd_kib: 0,
             one_namespace,
+            annotate: false,
         };
         stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
         let a = lint_paths(&[dir.to_str().expect("UTF-8 path")], "");
@@ -771,6 +774,56 @@ fn one_namespace_for_every_environment_gives_the_same_topology() {
     );
     assert_eq!(together, apart);
     assert_eq!(found_together, found_apart);
+}
+
+#[test]
+fn the_benchmark_layouts_are_what_they_say() {
+    // scripts/bench.sh times each of these at n and 5n: each must exercise what it names.
+    let tmp =
+        |name: &str| std::env::temp_dir().join(format!("stakelint-{name}-{}", std::process::id()));
+    // an ignore annotation on every client StatefulSet: their metrics findings suppressed
+    let lint_fleet = |annotate: bool| {
+        let dir = tmp(&format!("annotated-{annotate}"));
+        let spec = stakelint::fleet::Spec {
+            keys: 0,
+            environments: 4,
+            extra: 0,
+            crd_kib: 0,
+            one_namespace: false,
+            annotate,
+        };
+        stakelint::fleet::generate(&spec, &dir).expect("generates the fleet");
+        let a = lint_paths(&[dir.join("deploy").to_str().expect("UTF-8")], "");
+        let _ = std::fs::remove_dir_all(&dir);
+        a.findings
+            .iter()
+            .filter(|f| f.rule == "metrics-disabled")
+            .map(|f| f.suppressed.is_some())
+            .collect::<Vec<bool>>()
+    };
+    let (plain, annotated) = (lint_fleet(false), lint_fleet(true));
+    assert!(!plain.is_empty() && plain.iter().all(|s| !s), "{plain:?}");
+    assert_eq!(annotated.len(), plain.len());
+    assert!(annotated.iter().all(|s| *s), "{annotated:?}");
+    // one environment: neighbouring web3signer clusters share a key on their own databases
+    let dir = tmp("large-environment");
+    stakelint::fleet::large_environment(40, &dir).expect("writes");
+    let a = lint_paths(&[dir.to_str().expect("UTF-8")], "");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(a.errors.is_empty(), "{:?}", a.errors);
+    let count = |rule: &str| a.findings.iter().filter(|f| f.rule == rule).count();
+    assert_eq!(a.model.environments.len(), 1);
+    assert_eq!(a.model.environments[0].validator_clients.len(), 40);
+    assert_eq!(
+        (count("duplicate-keys"), count("slashing-db-storage")),
+        (9, 9)
+    );
+    // one input error per environment
+    let dir = tmp("input-errors");
+    stakelint::fleet::input_errors(25, &dir).expect("writes");
+    let a = lint_paths(&[dir.to_str().expect("UTF-8")], "");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(a.errors.len(), 25, "{:?}", a.errors.first());
 }
 
 /// `stakelint lint PATH` of a generated operator as JSON (no key cache, a fixed date, exit 0
