@@ -185,6 +185,12 @@ impl Shown {
     }
 }
 
+/// Related places drawn for one finding; the others are counted. (A finding about every
+/// pair of an environment of thousands drew a label per pair, and miette, which merges
+/// nearby labels into one snippet by reading the merged span again for each label, took
+/// time quadratic in them; nobody reads a thousand labels.)
+const MAX_SHOWN_PLACES: usize = 20;
+
 /// Longest source line (in bytes) shown in a snippet; a diagnostic on a longer one says
 /// `path:line:column` instead.
 const MAX_SHOWN_LINE: usize = 4096;
@@ -292,17 +298,18 @@ fn finding(db: &SourceDb, shown: &mut Shown, f: &Finding) -> Rendered {
             shown.span(db, o),
         ));
     }
+    let shown_related = &f.related[..f.related.len().min(MAX_SHOWN_PLACES)];
     let same_file: Vec<Origin> = f
         .primary
         .into_iter()
         .chain(
-            f.related
+            shown_related
                 .iter()
                 .filter(|rel| f.primary.is_some_and(|p| p.file == rel.origin.file))
                 .map(|rel| rel.origin),
         )
         .collect();
-    for rel in &f.related {
+    for rel in shown_related {
         let message = clean(&rel.message);
         if !shown.showable(db, rel.origin) {
             let (path, line, col) = db.position(rel.origin);
@@ -334,6 +341,21 @@ fn finding(db: &SourceDb, shown: &mut Shown, f: &Finding) -> Rendered {
                 related: Vec::new(),
             });
         }
+    }
+    let more = f.related.len() - shown_related.len();
+    if more > 0 {
+        r.related.push(Rendered {
+            code: None,
+            severity: miette::Severity::Advice,
+            message: format!(
+                "and {more} more place{} (`--format json` or `sarif` lists every one)",
+                if more == 1 { "" } else { "s" }
+            ),
+            source: None,
+            labels: Vec::new(),
+            help: None,
+            related: Vec::new(),
+        });
     }
     without_long_lines(db, shown, &mut r, &same_file);
     r
@@ -533,6 +555,29 @@ mod tests {
         assert_eq!(
             defuse_commands("ok\n  ::error::x\n::set-env name=a::b\na::b\n".into()),
             "ok\n  \\u{3a}:error::x\n\\u{3a}:set-env name=a::b\na::b\n"
+        );
+    }
+
+    #[test]
+    fn a_finding_draws_its_first_places_and_counts_the_others() {
+        let mut db = SourceDb::default();
+        let text: String = (0..40).map(|i| format!("k{i:02}: v\n")).collect();
+        let id = db.add(SourceFile::new("x.yaml".into(), text));
+        let at = |line: usize| Origin::new(id, crate::model::Span::new(line * 8, 3));
+        let meta = &crate::rules::client_diversity::META;
+        let finding = |places: usize| {
+            (1..=places).fold(Finding::new(meta, Some(at(0)), "m"), |f, i| {
+                f.related(at(i), &format!("place {i}"))
+            })
+        };
+        let mut shown = Shown::default();
+        let r = super::finding(&db, &mut shown, &finding(MAX_SHOWN_PLACES));
+        assert_eq!((r.labels.len(), r.related.len()), (MAX_SHOWN_PLACES + 1, 0));
+        let r = super::finding(&db, &mut shown, &finding(MAX_SHOWN_PLACES + 13));
+        assert_eq!((r.labels.len(), r.related.len()), (MAX_SHOWN_PLACES + 1, 1));
+        assert_eq!(
+            r.related[0].message,
+            "and 13 more places (`--format json` or `sarif` lists every one)"
         );
     }
 
