@@ -561,13 +561,13 @@ mod tests {
     #[test]
     fn a_finding_draws_its_first_places_and_counts_the_others() {
         let mut db = SourceDb::default();
-        let text: String = (0..40).map(|i| format!("k{i:02}: v\n")).collect();
+        let text = "k00: v\n".repeat(40);
         let id = db.add(SourceFile::new("x.yaml".into(), text));
         let at = |line: usize| Origin::new(id, crate::model::Span::new(line * 8, 3));
         let meta = &crate::rules::client_diversity::META;
         let finding = |places: usize| {
             (1..=places).fold(Finding::new(meta, Some(at(0)), "m"), |f, i| {
-                f.related(at(i), &format!("place {i}"))
+                f.related(at(i), format!("place {i}"))
             })
         };
         let mut shown = Shown::default();
