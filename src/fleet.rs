@@ -353,13 +353,7 @@ pub fn large_environment(n: usize, out: &Path) -> std::io::Result<Stats> {
             keys.join(", ")
         );
     }
-    let mut bytes = 0;
-    write(&out.join("inventory.yaml"), &y, &mut bytes)?;
-    Ok(Stats {
-        manifests: 0,
-        files: 1,
-        bytes,
-    })
+    inventory_only(out, &y)
 }
 
 /// An inventory of `n` environments whose `keys.from` directories are missing: `n` input
@@ -375,8 +369,13 @@ pub fn input_errors(n: usize, out: &Path) -> std::io::Result<Stats> {
             "    - name: env-{e:05}\n      validatorClients:\n        - name: vc\n          client: lighthouse\n          keys: {{from: ../missing/env-{e:05}}}\n"
         );
     }
+    inventory_only(out, &y)
+}
+
+/// Writes `text` as `DIR/inventory.yaml`, the only file of a layout.
+fn inventory_only(out: &Path, text: &str) -> std::io::Result<Stats> {
     let mut bytes = 0;
-    write(&out.join("inventory.yaml"), &y, &mut bytes)?;
+    write(&out.join("inventory.yaml"), text, &mut bytes)?;
     Ok(Stats {
         manifests: 0,
         files: 1,

@@ -65,7 +65,7 @@ struct Workload<'o> {
 }
 
 impl<'o> Workload<'o> {
-    /// The labels of its pods, borrowed (as [`Workload::pod_labels`]: a bare Pod's own).
+    /// The labels of its pods: its template's, or a bare Pod's own.
     fn pod_label_pairs(&self) -> impl Iterator<Item = (&'o str, &'o str)> {
         let own = match &self.obj.typed {
             Typed::Pod(_) => self.obj.typed.meta().labels.as_ref(),
@@ -85,17 +85,9 @@ impl Workload<'_> {
         self.obj.name()
     }
     fn pod_labels(&self) -> BTreeMap<String, String> {
-        let mut l = self
-            .template
-            .and_then(|m| m.labels.as_ref())
-            .map(Map::to_btree)
-            .unwrap_or_default();
-        if matches!(self.obj.typed, Typed::Pod(_))
-            && let Some(labels) = &self.obj.typed.meta().labels
-        {
-            l.extend(labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        l
+        self.pod_label_pairs()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
     }
     /// A label or annotation on the workload or its pod template, with its origin.
     fn meta_value(&self, key: &str) -> Option<Located<String>> {
