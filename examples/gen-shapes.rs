@@ -1,7 +1,7 @@
 #![allow(clippy::print_stderr)]
 //! Writes a layout that stresses one part of stakelint (see `stakelint::fleet`), for the
 //! linearity rows of `scripts/bench.sh`:
-//! `cargo run --release --example gen-shapes -- --shape large-environment|input-errors --n N --out DIR`
+//! `cargo run --release --example gen-shapes -- --shape large-environment|input-errors|large-secret --n N --out DIR`
 
 use std::path::PathBuf;
 
@@ -20,8 +20,9 @@ fn main() {
     let made = match shape.as_str() {
         "large-environment" => stakelint::fleet::large_environment(n, &out),
         "input-errors" => stakelint::fleet::input_errors(n, &out),
+        "large-secret" => stakelint::fleet::large_secret(n, &out),
         other => {
-            eprintln!("unknown shape `{other}`: large-environment or input-errors");
+            eprintln!("unknown shape `{other}`: large-environment, input-errors or large-secret");
             std::process::exit(2);
         }
     };

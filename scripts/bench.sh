@@ -122,11 +122,13 @@ for n in 4000 20000; do
 done
 for n in 1000 5000; do
   d="$out/shape-errors-$n"; [ -f "$d/inventory.yaml" ] || "$shapes" --shape input-errors --n "$n" --out "$d" 2>/dev/null
+  d="$out/shape-secret-$n"; [ -f "$d/keys.yaml" ] || "$shapes" --shape large-secret --n "$((n * 5))" --out "$d" 2>/dev/null
 done
 linear "one namespace (22k / 110k resources)" "$out/shape-one-ns-1000/deploy" "$out/shape-one-ns-5000/deploy"
 linear "an ignore annotation per workload (7k / 35k)" "$out/shape-annotated-1000/deploy" "$out/shape-annotated-5000/deploy"
 linear "one environment of 4k / 20k validator clients" "$out/shape-large-env-4000" "$out/shape-large-env-20000"
 linear "1k / 5k input errors shown (human)" "$out/shape-errors-1000" "$out/shape-errors-5000"
+linear "one Secret of 5k / 25k keystores" "$out/shape-secret-1000" "$out/shape-secret-5000"
 if command -v checkov >/dev/null 2>&1; then
   small="$out/fleet-checkov"; rm -rf "$small"; mkdir -p "$small"
   cp "$dir"/deploy/env-00[0-9][0-9].yaml "$small"/   # 100 files, 2,200 resources

@@ -372,6 +372,31 @@ pub fn input_errors(n: usize, out: &Path) -> std::io::Result<Stats> {
     inventory_only(out, &y)
 }
 
+/// A validator client mounting one Secret of `n` EIP-2335 keystores (real public keys):
+/// the layout of an operator that keeps all of a client's keys in one Secret. Writes
+/// `DIR/keys.yaml`.
+pub fn large_secret(n: usize, out: &Path) -> std::io::Result<Stats> {
+    let _ = std::fs::remove_dir_all(out);
+    let mut y = String::from(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: keystores, namespace: validators}\ntype: Opaque\ndata:\n",
+    );
+    for i in 0..n {
+        let _ = writeln!(
+            y,
+            "  keystore-{i}.json: {}",
+            b64(keystore(&pubkey(i), i).as_bytes())
+        );
+    }
+    y.push_str("---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: vc, namespace: validators}\nspec:\n  replicas: 1\n  serviceName: vc\n  selector: {matchLabels: {app: vc}}\n  template:\n    metadata: {labels: {app: vc}}\n    spec:\n      volumes: [{name: keys, secret: {secretName: keystores}}]\n      containers:\n        - name: lighthouse\n          image: sigp/lighthouse:v8.2.1\n          args: [lighthouse, vc, --beacon-nodes=http://beacon:5052, --enable-doppelganger-protection]\n          volumeMounts: [{name: keys, mountPath: /keys}]\n");
+    let mut bytes = 0;
+    write(&out.join("keys.yaml"), &y, &mut bytes)?;
+    Ok(Stats {
+        manifests: 2,
+        files: 1,
+        bytes,
+    })
+}
+
 /// Writes `text` as `DIR/inventory.yaml`, the only file of a layout.
 fn inventory_only(out: &Path, text: &str) -> std::io::Result<Stats> {
     let mut bytes = 0;

@@ -824,6 +824,13 @@ fn the_benchmark_layouts_are_what_they_say() {
     let a = lint_paths(&[dir.to_str().expect("UTF-8")], "");
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(a.errors.len(), 25, "{:?}", a.errors.first());
+    // one Secret of keystores, mounted by a validator client that holds all its keys
+    let dir = tmp("large-secret");
+    stakelint::fleet::large_secret(30, &dir).expect("writes");
+    let a = lint_paths(&[dir.to_str().expect("UTF-8")], "");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(a.errors.is_empty(), "{:?}", a.errors);
+    assert_eq!(a.model.key_count(), 30);
 }
 
 /// `stakelint lint PATH` of a generated operator as JSON (no key cache, a fixed date, exit 0
