@@ -682,51 +682,83 @@ enum Doc {
 }
 
 /// Sorts the documents of a stream and types its Kubernetes objects (`kind: List` items
-/// one by one). Other kinds are dropped here, before anything is built from them.
+/// one by one). Other kinds are dropped here, before anything is built from them. The
+/// documents of a long stream (one rendered chart, piped) are typed on the thread pool.
 fn sort_documents(id: FileId, text_len: usize, trees: Vec<yaml::At<yaml::Node>>) -> YamlFile {
     let starts: Vec<usize> = trees
         .iter()
         .map(|d| yaml::origin_of(id, 0, d).span.start as usize)
         .collect();
+    let extent = |i: usize| {
+        let limit = starts.get(i + 1).copied().unwrap_or(text_len);
+        (starts[i], limit)
+    };
+    let sorted: Vec<YamlFile> = if trees.len() >= PARALLEL_DOCUMENTS {
+        trees
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, doc)| sort_document(id, extent(i), doc))
+            .collect()
+    } else {
+        trees
+            .into_iter()
+            .enumerate()
+            .map(|(i, doc)| sort_document(id, extent(i), doc))
+            .collect()
+    };
     let mut out = YamlFile {
         docs: Vec::new(),
         masks: Vec::new(),
     };
-    for (i, doc) in trees.into_iter().enumerate() {
-        let limit = starts.get(i + 1).copied().unwrap_or(text_len);
-        if inventory::is_inventory(&doc.value) {
-            out.docs.push(Doc::Inventory {
-                start: starts[i],
-                limit,
-            });
-        } else if k8s::is_object(&doc.value) {
-            let tree = Arc::new(doc);
-            let extent = Span::new(starts[i], limit - starts[i]);
-            let is_list = tree.value.get("kind").and_then(|k| k.value.as_str()) == Some("List");
-            if !is_list {
-                typed(id, &tree, "", extent, &mut out);
-                continue;
-            }
-            let items: Vec<usize> = match tree.value.get("items").map(|n| &n.value) {
-                Some(yaml::Node::Seq(items)) => items
-                    .iter()
-                    .map(|n| yaml::origin_of(id, 0, n).span.start as usize)
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for (j, start) in items.iter().enumerate() {
-                let end = items.get(j + 1).copied().unwrap_or(extent.end());
-                typed(
-                    id,
-                    &tree,
-                    &format!("/items/{j}"),
-                    Span::new(*start, end.saturating_sub(*start)),
-                    &mut out,
-                );
-            }
-        } else {
-            out.docs.push(Doc::Skipped(yaml::origin_of(id, 0, &doc)));
+    for one in sorted {
+        out.docs.extend(one.docs);
+        out.masks.extend(one.masks);
+    }
+    out
+}
+
+/// Streams of this many documents are typed in parallel.
+const PARALLEL_DOCUMENTS: usize = 64;
+
+/// One document of a stream, which spans bytes `start..limit`.
+fn sort_document(
+    id: FileId,
+    (start, limit): (usize, usize),
+    doc: yaml::At<yaml::Node>,
+) -> YamlFile {
+    let mut out = YamlFile {
+        docs: Vec::new(),
+        masks: Vec::new(),
+    };
+    if inventory::is_inventory(&doc.value) {
+        out.docs.push(Doc::Inventory { start, limit });
+    } else if k8s::is_object(&doc.value) {
+        let tree = Arc::new(doc);
+        let extent = Span::new(start, limit - start);
+        let is_list = tree.value.get("kind").and_then(|k| k.value.as_str()) == Some("List");
+        if !is_list {
+            typed(id, &tree, "", extent, &mut out);
+            return out;
         }
+        let items: Vec<usize> = match tree.value.get("items").map(|n| &n.value) {
+            Some(yaml::Node::Seq(items)) => items
+                .iter()
+                .map(|n| yaml::origin_of(id, 0, n).span.start as usize)
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (j, start) in items.iter().enumerate() {
+            let end = items.get(j + 1).copied().unwrap_or(extent.end());
+            typed(
+                id,
+                &tree,
+                &format!("/items/{j}"),
+                Span::new(*start, end.saturating_sub(*start)),
+                &mut out,
+            );
+        }
+    } else {
+        out.docs.push(Doc::Skipped(yaml::origin_of(id, 0, &doc)));
     }
     out
 }

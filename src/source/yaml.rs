@@ -611,7 +611,7 @@ pub fn parse_stream(file: FileId, src: &SourceFile) -> Result<Vec<At<Node>>, Inp
 pub fn parse_stream_of(
     file: FileId,
     src: &SourceFile,
-    keep: &dyn Fn(&str) -> bool,
+    keep: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Vec<At<Node>>, InputError> {
     if let Some(docs) = fast::parse_stream(src.text(), keep) {
         return Ok(docs);
@@ -625,7 +625,23 @@ pub fn parse_stream_of(
 /// fast path, checked by the tests and the fuzzer. `Ok(true)` when the fast path read the
 /// stream.
 #[doc(hidden)]
-pub fn fast_path_agrees(src: &SourceFile, keep: &dyn Fn(&str) -> bool) -> Result<bool, String> {
+pub fn fast_path_agrees(
+    src: &SourceFile,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<bool, String> {
+    // Cut at every document marker, the pieces read alone must give the stream's documents
+    // (or decline, and the whole stream goes to serde-saphyr).
+    if let Some(pieces) = fast::parse_in_pieces(src.text(), keep, 1) {
+        match fast::parse_in_pieces(src.text(), keep, usize::MAX) {
+            Some(whole) if format!("{pieces:?}") == format!("{whole:?}") => {}
+            Some(whole) => {
+                return Err(format!(
+                    "read in pieces, the stream differs:\n{pieces:?}\nvs\n{whole:?}"
+                ));
+            }
+            None => return Err("read in pieces, a stream declined whole is read".into()),
+        }
+    }
     let (fast, cut) = match (
         fast::parse_stream(src.text(), &|_| true),
         fast::parse_stream(src.text(), keep),
@@ -1129,6 +1145,59 @@ mod tests {
         assert!(
             parse_stream_of(FileId(0), &file("kind: CRD\nspec: {a: 1, a: 2}\n"), &keep).is_err()
         );
+    }
+
+    #[test]
+    fn a_long_stream_read_in_pieces_gives_the_documents_read_whole() {
+        // Cut at every marker (the fuzzer does the same on every input), tricky boundaries:
+        // content on the marker line, CRLF, block scalars that end at a marker, markers
+        // that are not at column 0 or are longer, empty and null documents.
+        for text in [
+            "a: 1\n---\nb: 2\n",
+            "--- {a: 1}\n--- [x]\n---\n",
+            "a: 1\r\n---\r\nb: x\r\n",
+            "--- |\n  text\n---\nb: 2\n",
+            "a: |+\n  kept\n\n---\nb: 2\n",
+            "a: >\n  folded\n  ---\n---\nb: 2\n",
+            "a: |\n  x\n  ---\n----: x\n---x: y\n--- # c\nb: 1\n",
+            "# only a comment\n---\n~\n---\nnull\n---\nc: 3\n...\n---\nd: 4\n",
+        ] {
+            let src = file(text);
+            assert!(fast::pieces(text, 1).len() > 1, "{text:?}");
+            assert_eq!(fast_path_agrees(&src, &|_| true), Ok(true), "{text:?}");
+        }
+        // A piece that ends inside a construct cannot be read alone: the stream is read
+        // whole, by serde-saphyr, with the same result (here: its errors).
+        for text in ["a: \"x\n---\ny\"\n", "a: [x,\n---\n]\n", "a: 'x\n---\n'\n"] {
+            let src = file(text);
+            assert!(
+                fast::parse_in_pieces(text, &|_| true, 1).is_none(),
+                "{text:?}"
+            );
+            assert!(fast_path_agrees(&src, &|_| true).is_ok(), "{text:?}");
+            assert_eq!(
+                parse_stream(FileId(0), &src).map_err(|e| e.message),
+                slow_stream(FileId(0), &src).map_err(|e| e.message),
+                "{text:?}"
+            );
+        }
+        // A directive sets up the next document: a stream with one is not cut.
+        let tagged = "a: 1\n---\n%YAML 1.2\n---\nb: 2\n";
+        assert_eq!(fast::pieces(tagged, 1).len(), 1);
+        // The size the lint cuts at: a rendered chart of 3 MB is read in pieces, and its
+        // documents — every span shifted to its place in the stream — are those read whole.
+        let doc =
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n\ndata:\n  k: |\n    line\n";
+        let text = doc.repeat(3 * 1024 * 1024 / doc.len());
+        let cut = fast::pieces(&text, fast::PIECE);
+        assert!(cut.len() >= 8, "{} pieces", cut.len());
+        assert!(cut.iter().all(|r| text[r.clone()].starts_with("---\n")));
+        let docs = parse_stream(FileId(0), &file(&text)).unwrap();
+        let whole = fast::parse_in_pieces(&text, &|_| true, usize::MAX).unwrap();
+        assert_eq!(docs, whole);
+        assert_eq!(docs.len(), text.len() / doc.len());
+        let last = &docs[docs.len() - 1];
+        assert_eq!(last.span.start as usize, text.len() - doc.len() + 4);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 use super::{At, Node, options};
 use crate::model::Span;
+use rayon::prelude::*;
 use serde_saphyr::granit_parser::{self, Event, Parser, ScalarStyle, StrInput};
 use std::borrow::Cow;
 
@@ -31,11 +32,78 @@ enum Frame<'t> {
     },
 }
 
+/// Streams from this size up are cut into pieces read in parallel.
+pub(super) const PIECE: usize = 256 * 1024;
+
 /// The documents of `text` as [`super::parse_stream`] returns them, or `None` when the
 /// stream needs serde-saphyr. A document whose top-level `kind` is a string that `keep`
 /// refuses keeps only its top-level scalars (`apiVersion`, `kind`, ...): its collections
 /// are checked but not built.
-pub(super) fn parse_stream(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Vec<At<Node>>> {
+///
+/// A stream of at least two [`PIECE`]s (`helm template … | stakelint lint -`) is cut at
+/// document markers into pieces of about that size, read on the thread pool ([`pieces`]).
+pub(super) fn parse_stream(
+    text: &str,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+) -> Option<Vec<At<Node>>> {
+    parse_in_pieces(text, keep, PIECE)
+}
+
+/// [`parse_stream`] with pieces of at least `piece` bytes (the tests cut at every marker).
+pub(super) fn parse_in_pieces(
+    text: &str,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+    piece: usize,
+) -> Option<Vec<At<Node>>> {
+    let cuts = pieces(text, piece);
+    if cuts.len() < 2 {
+        return parse_piece(text, 0, keep);
+    }
+    let read: Vec<Option<Vec<At<Node>>>> = cuts
+        .par_iter()
+        .map(|r| parse_piece(&text[r.clone()], r.start, keep))
+        .collect();
+    let mut docs = Vec::new();
+    for part in read {
+        docs.extend(part?);
+    }
+    Some(docs)
+}
+
+/// Where `text` can be cut into streams read alone, each of at least `piece` bytes: before
+/// a line that starts with the document marker `---` (followed by a space, a tab or the
+/// line's end). Such a line cannot be content — YAML forbids it inside any scalar or
+/// collection — so it starts a new document whatever came before: the documents of the
+/// pieces are those of the stream. What could carry from one document to the next is not
+/// cut: a stream with a directive (a line starting with `%`, which sets tags for the next
+/// document) is read whole, and anchors and tags send the whole stream to serde-saphyr
+/// anyway (one piece declining does). A piece that ends inside an unterminated construct is
+/// an error read alone, so it declines too.
+pub(super) fn pieces(text: &str, piece: usize) -> Vec<std::ops::Range<usize>> {
+    if text.len() < piece.saturating_mul(2) {
+        return vec![0..text.len()];
+    }
+    let mut cuts = vec![0];
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let b = line.as_bytes();
+        if b.first() == Some(&b'%') {
+            return vec![0..text.len()];
+        }
+        let marker =
+            b.starts_with(b"---") && matches!(b.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        if marker && at - cuts.last().copied().unwrap_or(0) >= piece {
+            cuts.push(at);
+        }
+        at += line.len();
+    }
+    let mut ranges: Vec<_> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+    ranges.push(cuts.last().copied().unwrap_or(0)..text.len());
+    ranges
+}
+
+/// One piece of a stream, which starts at byte `base` of it.
+fn parse_piece(text: &str, base: usize, keep: &dyn Fn(&str) -> bool) -> Option<Vec<At<Node>>> {
     let opts = options(text.len());
     let budget = opts.budget.clone().unwrap_or_default();
     let mut po = granit_parser::Options::default();
@@ -67,7 +135,7 @@ pub(super) fn parse_stream(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Ve
         if events > max_events {
             return None;
         }
-        let span = byte_span(&span)?;
+        let span = byte_span(&span, base)?;
         let is_map = matches!(ev, Event::MappingStart(..));
         if let Some(Frame::Skip { .. }) = stack.last() {
             skip(ev, &mut stack, &mut cut_keys)?;
@@ -231,9 +299,9 @@ fn skip<'t>(ev: Event<'t>, stack: &mut Vec<Frame<'t>>, cut_keys: &mut Vec<String
     Some(())
 }
 
-fn byte_span(span: &granit_parser::Span) -> Option<Span> {
+fn byte_span(span: &granit_parser::Span, base: usize) -> Option<Span> {
     let r = span.byte_range()?;
-    Some(Span::new(r.start, r.end.checked_sub(r.start)?))
+    Some(Span::new(base + r.start, r.end.checked_sub(r.start)?))
 }
 
 /// A mapping key: quoted keys and plain keys that can only be strings.
