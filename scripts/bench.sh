@@ -103,6 +103,24 @@ if [ -f "$real" ]; then
   fi
   manifests "$rdir" "real chart x500"
 fi
+# one stream on stdin, as `helm template … | stakelint lint -` hands it: the same files
+# written as one stream (a `---` line before each). The floor here is the parser on one
+# thread (it has one stream); stakelint cuts the stream at its document markers.
+# stream LABEL DIR NAME
+stream() {
+  local label=$1 file="$out/stream-$3.yaml"
+  [ -f "$file" ] || for f in "$2"/deploy/*.yaml; do echo '---'; cat "$f"; done > "$file"
+  local n wall rss fwall bytes
+  n=$(grep -c '^kind:' "$file")
+  read -r _ wall rss < <(run lint sh -c '"$1" lint - --cache-dir "$2" --format json -o "$3" --fail-on never < "$4"' \
+    sh "$bin" "$out/key-cache-manifests" "$out/lint.json" "$file")
+  read -r _ fwall _ < <(run floor "$floor" "$file")
+  bytes=$(stat -c %s "$file")
+  awk -v n="$n" -v l="$label" -v w="$wall" -v f="$fwall" -v r="$rss" -v b="$bytes" \
+    'BEGIN {printf "%-30s %8.2f %8s %8.2f %11s %10.0f %9.0f %9.0f\n", n " resources, " l, w, "-", f, "-", n/w, r/1024, b/1048576; printf "%s: stakelint / parse-only floor: %.2fx\n", l, w/f}'
+}
+stream "one stream on stdin" "$dir" manifests
+[ -f "$real" ] && stream "real chart x500, stdin" "$out/real-umbrella-x500" umbrella
 # a render that ships its CRDs: 200 environments, each with a CRD of about 220 KiB
 manifests "$out/fleet-crds" "200 CRDs" --environments 200 --extra 10 --crd-kib 220
 # Linearity by layout: each layout at n and at 5n; time that grows linearly gives a ratio

@@ -2,10 +2,11 @@
 //! `stakelint cluster …`).
 use std::process::ExitCode;
 
+// The same allocator and options as `stakelint`.
+#[path = "../alloc.rs"]
+mod alloc;
+
 fn main() -> ExitCode {
+    alloc::configure();
     stakelint::cli::kubectl_main()
 }
-
-// The same allocator as `stakelint` (see src/main.rs).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

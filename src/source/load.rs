@@ -665,10 +665,18 @@ enum Parsed {
 
 /// A YAML stream sorted into its documents (off the main thread: Kubernetes objects are
 /// already typed).
+#[derive(Default)]
 struct YamlFile {
     docs: Vec<Doc>,
     /// Byte ranges of Secret values, to mask.
     masks: Vec<Span>,
+}
+
+impl YamlFile {
+    fn append(&mut self, more: YamlFile) {
+        self.docs.extend(more.docs);
+        self.masks.extend(more.masks);
+    }
 }
 
 /// One document of a YAML stream.
@@ -681,18 +689,25 @@ enum Doc {
     Skipped(Origin),
 }
 
-/// Sorts the documents of a stream and types its Kubernetes objects (`kind: List` items
-/// one by one). Other kinds are dropped here, before anything is built from them. The
-/// documents of a long stream (one rendered chart, piped) are typed on the thread pool.
-fn sort_documents(id: FileId, text_len: usize, trees: Vec<yaml::At<yaml::Node>>) -> YamlFile {
+/// A piece of a stream sorted into its documents: all but the last typed; the last waits
+/// for where the next document starts (where it ends), known once every piece is read.
+struct SortedPiece {
+    /// Where its first document starts.
+    first: Option<usize>,
+    out: YamlFile,
+    last: Option<(usize, yaml::At<yaml::Node>)>,
+}
+
+/// Sorts the documents of a piece of a stream and types its Kubernetes objects (`kind:
+/// List` items one by one). Other kinds are dropped here, before anything is built from
+/// them. The documents of a long piece (a stream read whole) are typed on the thread pool.
+fn sort_piece(id: FileId, mut trees: Vec<yaml::At<yaml::Node>>) -> SortedPiece {
     let starts: Vec<usize> = trees
         .iter()
         .map(|d| yaml::origin_of(id, 0, d).span.start as usize)
         .collect();
-    let extent = |i: usize| {
-        let limit = starts.get(i + 1).copied().unwrap_or(text_len);
-        (starts[i], limit)
-    };
+    let last = trees.pop().map(|doc| (starts[starts.len() - 1], doc));
+    let extent = |i: usize| (starts[i], starts[i + 1]);
     let sorted: Vec<YamlFile> = if trees.len() >= PARALLEL_DOCUMENTS {
         trees
             .into_par_iter()
@@ -706,13 +721,32 @@ fn sort_documents(id: FileId, text_len: usize, trees: Vec<yaml::At<yaml::Node>>)
             .map(|(i, doc)| sort_document(id, extent(i), doc))
             .collect()
     };
-    let mut out = YamlFile {
-        docs: Vec::new(),
-        masks: Vec::new(),
-    };
+    let mut out = YamlFile::default();
     for one in sorted {
-        out.docs.extend(one.docs);
-        out.masks.extend(one.masks);
+        out.append(one);
+    }
+    SortedPiece {
+        first: starts.first().copied(),
+        out,
+        last,
+    }
+}
+
+/// The sorted pieces of a stream of `text_len` bytes as one: each piece's last document
+/// ends where the next piece's first document starts (or at the end of the stream).
+fn sort_documents(id: FileId, text_len: usize, pieces: Vec<SortedPiece>) -> YamlFile {
+    let mut limits = vec![text_len; pieces.len()];
+    let mut next = text_len;
+    for (i, p) in pieces.iter().enumerate().rev() {
+        limits[i] = next;
+        next = p.first.unwrap_or(next);
+    }
+    let mut out = YamlFile::default();
+    for (p, limit) in pieces.into_iter().zip(limits) {
+        out.append(p.out);
+        if let Some((start, doc)) = p.last {
+            out.append(sort_document(id, (start, limit), doc));
+        }
     }
     out
 }
@@ -726,10 +760,7 @@ fn sort_document(
     (start, limit): (usize, usize),
     doc: yaml::At<yaml::Node>,
 ) -> YamlFile {
-    let mut out = YamlFile {
-        docs: Vec::new(),
-        masks: Vec::new(),
-    };
+    let mut out = YamlFile::default();
     if inventory::is_inventory(&doc.value) {
         out.docs.push(Doc::Inventory { start, limit });
     } else if k8s::is_object(&doc.value) {
@@ -829,8 +860,9 @@ fn parse(id: FileId, src: &SourceFile) -> Parsed {
         Ok(None) => {}
         Err(e) => return Parsed::KeyError(e),
     }
-    match yaml::parse_stream_of(id, src, &k8s::is_read_kind) {
-        Ok(d) => Parsed::Yaml(sort_documents(id, src.text().len(), d)),
+    let each = |trees: Vec<yaml::At<yaml::Node>>| sort_piece(id, trees);
+    match yaml::parse_stream_each(id, src, &k8s::is_read_kind, &each) {
+        Ok(pieces) => Parsed::Yaml(sort_documents(id, src.text().len(), pieces)),
         Err(e) => Parsed::Error(e),
     }
 }

@@ -619,6 +619,23 @@ pub fn parse_stream_of(
     slow_stream(file, src)
 }
 
+/// [`parse_stream_of`] that hands the documents to `each` piece by piece, in order: a long
+/// stream is read in pieces on the thread pool (cut at its document markers), and what
+/// `each` makes of a piece's trees replaces them as soon as they are read, so the trees of
+/// the whole stream are never held at once. A stream read whole (short, or read by
+/// serde-saphyr) is one piece.
+pub fn parse_stream_each<R: Send>(
+    file: FileId,
+    src: &SourceFile,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+    each: &(dyn Fn(Vec<At<Node>>) -> R + Sync),
+) -> Result<Vec<R>, InputError> {
+    if let Some(read) = fast::read_in_pieces(src.text(), keep, fast::PIECE, each) {
+        return Ok(read);
+    }
+    slow_stream(file, src).map(|docs| vec![each(docs)])
+}
+
 /// Whether reading `src` straight from the parser's events gives exactly what
 /// serde-saphyr gives, when it reads the stream at all — and, with `keep`, the same
 /// documents, those of a refused kind cut to their top-level scalars: the invariant of the
@@ -1191,7 +1208,7 @@ mod tests {
         let text = doc.repeat(3 * 1024 * 1024 / doc.len());
         let cut = fast::pieces(&text, fast::PIECE);
         assert!(cut.len() >= 8, "{} pieces", cut.len());
-        assert!(cut.iter().all(|r| text[r.clone()].starts_with("---\n")));
+        assert!(cut.iter().all(|&at| text[at..].starts_with("---\n")));
         let docs = parse_stream(FileId(0), &file(&text)).unwrap();
         let whole = fast::parse_in_pieces(&text, &|_| true, usize::MAX).unwrap();
         assert_eq!(docs, whole);

@@ -55,51 +55,61 @@ pub(super) fn parse_in_pieces(
     keep: &(dyn Fn(&str) -> bool + Sync),
     piece: usize,
 ) -> Option<Vec<At<Node>>> {
-    let cuts = pieces(text, piece);
-    if cuts.len() < 2 {
-        return parse_piece(text, 0, keep);
-    }
-    let read: Vec<Option<Vec<At<Node>>>> = cuts
-        .par_iter()
-        .map(|r| parse_piece(&text[r.clone()], r.start, keep))
-        .collect();
-    let mut docs = Vec::new();
-    for part in read {
-        docs.extend(part?);
-    }
-    Some(docs)
+    let read = read_in_pieces(text, keep, piece, &|docs| docs)?;
+    Some(read.into_iter().flatten().collect())
 }
 
-/// Where `text` can be cut into streams read alone, each of at least `piece` bytes: before
-/// a line that starts with the document marker `---` (followed by a space, a tab or the
-/// line's end). Such a line cannot be content — YAML forbids it inside any scalar or
-/// collection — so it starts a new document whatever came before: the documents of the
-/// pieces are those of the stream. What could carry from one document to the next is not
-/// cut: a stream with a directive (a line starting with `%`, which sets tags for the next
-/// document) is read whole, and anchors and tags send the whole stream to serde-saphyr
-/// anyway (one piece declining does). A piece that ends inside an unterminated construct is
-/// an error read alone, so it declines too.
-pub(super) fn pieces(text: &str, piece: usize) -> Vec<std::ops::Range<usize>> {
-    if text.len() < piece.saturating_mul(2) {
-        return vec![0..text.len()];
+/// The documents of each piece of `text` (of at least `piece` bytes), handed to `each` on
+/// the thread that read them, so what `each` makes of them replaces the trees while other
+/// pieces are still read; `None` when a piece needs serde-saphyr.
+pub(super) fn read_in_pieces<R: Send>(
+    text: &str,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+    piece: usize,
+    each: &(dyn Fn(Vec<At<Node>>) -> R + Sync),
+) -> Option<Vec<R>> {
+    let starts = pieces(text, piece);
+    if starts.len() < 2 {
+        return parse_piece(text, 0, keep).map(|docs| vec![each(docs)]);
     }
-    let mut cuts = vec![0];
+    (0..starts.len())
+        .into_par_iter()
+        .map(|i| {
+            let (start, end) = (starts[i], starts.get(i + 1).copied().unwrap_or(text.len()));
+            parse_piece(&text[start..end], start, keep).map(each)
+        })
+        .collect()
+}
+
+/// Where the pieces start that `text` can be cut into, streams read alone, each of at
+/// least `piece` bytes: before a line that starts with the document marker `---` (followed
+/// by a space, a tab or the line's end). Such a line cannot be content — YAML forbids it
+/// inside any scalar or collection — so it starts a new document whatever came before: the
+/// documents of the pieces are those of the stream. What could carry from one document to
+/// the next is not cut: a stream with a directive (a line starting with `%`, which sets
+/// tags for the next document) is read whole, and anchors and tags send the whole stream to
+/// serde-saphyr anyway (one piece declining does). A piece that ends inside an unterminated
+/// construct is an error read alone, so it declines too.
+pub(super) fn pieces(text: &str, piece: usize) -> Vec<usize> {
+    let mut starts = vec![0];
+    if text.len() < piece.saturating_mul(2) {
+        return starts;
+    }
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let b = line.as_bytes();
         if b.first() == Some(&b'%') {
-            return vec![0..text.len()];
+            starts.truncate(1);
+            return starts;
         }
         let marker =
             b.starts_with(b"---") && matches!(b.get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
-        if marker && at - cuts.last().copied().unwrap_or(0) >= piece {
-            cuts.push(at);
+        if marker && at - starts.last().copied().unwrap_or(0) >= piece {
+            starts.push(at);
         }
         at += line.len();
     }
-    let mut ranges: Vec<_> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
-    ranges.push(cuts.last().copied().unwrap_or(0)..text.len());
-    ranges
+    starts
 }
 
 /// One piece of a stream, which starts at byte `base` of it.
