@@ -680,6 +680,7 @@ impl YamlFile {
 }
 
 /// One document of a YAML stream.
+#[derive(Debug)]
 enum Doc {
     /// An inventory, read on the main thread (it adds to the model): its byte range.
     Inventory { start: usize, limit: usize },
@@ -1241,5 +1242,49 @@ impl Loaded {
         }
         model.finalize();
         self.model = model;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream sorted in pieces is the stream sorted whole: each piece's last document
+    /// ends where the next piece's first starts (past pieces without one), or at the end
+    /// of the stream — which is where a Secret's last values are masked to.
+    #[test]
+    fn documents_sorted_in_pieces_end_where_the_next_piece_starts() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\ndata:\n  k: dmFsdWU=\n  \
+                    nested: {x: y}\n---\n# nothing\n---\napiVersion: v1\nkind: Secret\n\
+                    metadata: {name: b}\ndata: [1]\n---\napiVersion: v1\nkind: List\nitems:\n\
+                    - {apiVersion: v1, kind: Service, metadata: {name: s}}\n\
+                    - {apiVersion: v1, kind: Secret, metadata: {name: c}, data: {k: dg==}}\n\
+                    ---\nkind: Other\n";
+        let src = SourceFile::new("t.yaml".into(), text);
+        let id = FileId(0);
+        let trees = || yaml::parse_stream(id, &src).unwrap();
+        let show = |y: YamlFile| format!("{:?} {:?}", y.docs, y.masks);
+        let whole = show(sort_documents(
+            id,
+            text.len(),
+            vec![sort_piece(id, trees())],
+        ));
+        assert!(
+            whole.contains("Secret") && whole.contains("Skipped"),
+            "{whole}"
+        );
+        let n = trees().len();
+        assert_eq!(n, 4);
+        // Every cut into three pieces, empty ones included.
+        for a in 0..=n {
+            for b in a..=n {
+                let mut first = trees();
+                let third = first.split_off(b);
+                let second = first.split_off(a);
+                let pieces = [first, second, third].map(|t| sort_piece(id, t));
+                let cut = show(sort_documents(id, text.len(), pieces.into()));
+                assert_eq!(cut, whole, "cut after {a} and {b} documents");
+            }
+        }
     }
 }
