@@ -673,9 +673,9 @@ struct YamlFile {
 }
 
 impl YamlFile {
-    fn append(&mut self, more: YamlFile) {
-        self.docs.extend(more.docs);
-        self.masks.extend(more.masks);
+    fn append(&mut self, mut more: YamlFile) {
+        self.docs.append(&mut more.docs);
+        self.masks.append(&mut more.masks);
     }
 }
 
@@ -707,7 +707,7 @@ fn sort_piece(id: FileId, mut trees: Vec<yaml::At<yaml::Node>>) -> SortedPiece {
         .iter()
         .map(|d| yaml::origin_of(id, 0, d).span.start as usize)
         .collect();
-    let last = trees.pop().map(|doc| (starts[starts.len() - 1], doc));
+    let last = starts.last().copied().zip(trees.pop());
     let extent = |i: usize| (starts[i], starts[i + 1]);
     let sorted: Vec<YamlFile> = if trees.len() >= PARALLEL_DOCUMENTS {
         trees
