@@ -55,6 +55,15 @@ pub fn analyze(req: &Request) -> Analysis {
     analyze_with(req, |loaded| load::load_into(loaded, &req.paths))
 }
 
+/// [`analyze`] letting go of the texts of files once parsed, as `lint` does: read again to
+/// show a finding, or once to digest them for a report (`report`, `verify`).
+pub fn analyze_releasing(req: &Request) -> Analysis {
+    analyze_with(req, |loaded| {
+        loaded.limits.release_texts = true;
+        load::load_into(loaded, &req.paths);
+    })
+}
+
 /// [`analyze`] with other inputs than `req.paths`: `read` adds them (and calls
 /// [`Loaded::finish`]), e.g. the objects of a live cluster.
 pub fn analyze_with(req: &Request, read: impl FnOnce(&mut Loaded)) -> Analysis {

@@ -383,6 +383,29 @@ fn the_input_digest_is_the_same_however_the_inputs_are_named() {
 }
 
 #[test]
+fn a_file_named_twice_counts_once_and_the_order_of_paths_does_not_matter() {
+    let digest = |paths: &[&str]| {
+        let mut args = vec!["report"];
+        args.extend_from_slice(paths);
+        args.extend(["--format", "json", "--today", TODAY, "--operator", "op"]);
+        let r = stakelint(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let inputs = r.json()["body"]["inputs"].clone();
+        (
+            inputs["digest"].clone(),
+            inputs["files"].as_array().map(Vec::len),
+        )
+    };
+    let one = digest(&["fixtures/clients"]);
+    assert_eq!(one.0, digest(&["fixtures/clients", "fixtures/clients"]).0);
+    let inv = format!("{A}/inventory.yaml");
+    let both = digest(&[&inv, "fixtures/clients"]);
+    assert_eq!(both, digest(&["fixtures/clients", &inv, &inv]));
+    assert_ne!(both.0, one.0);
+    assert_eq!(both.1.map(|n| n - 1), one.1);
+}
+
+#[test]
 fn reports_are_reproducible_byte_for_byte() {
     let a = report(&[A, "--format", "json", "--sign-key-file", KEY]);
     let b = report(&[A, "--format", "json", "--sign-key-file", KEY]);

@@ -99,10 +99,16 @@ pub fn title(config: &Config, rule: &str) -> String {
     }
 }
 
-/// Builds the body (without `changes`; see [`super::diff`]).
-pub fn build(a: &Analysis, meta: &Meta, cwd: &Path) -> Body {
-    let set = inputs::collect(&a.db, &a.config, &a.data, cwd);
-    let cx = Cx { a, set: &set };
+/// Builds the body (without `changes`; see [`super::diff`]). An error names an input that
+/// changed on disk while the report was made ([`inputs::collect`]).
+pub fn build(a: &Analysis, meta: &Meta, cwd: &Path) -> Result<Body, String> {
+    let set = inputs::collect(&a.db, &a.config, &a.data, cwd)?;
+    Ok(build_from(a, meta, &set))
+}
+
+/// [`build`] over inputs already digested.
+pub fn build_from(a: &Analysis, meta: &Meta, set: &InputSet) -> Body {
+    let cx = Cx { a, set };
     let environments: Vec<EnvironmentDoc> = a
         .model
         .environments
@@ -263,7 +269,7 @@ fn guardrail_summary(a: &Analysis, envs: &[EnvironmentDoc], operator: &[Check]) 
 
 struct Cx<'a> {
     a: &'a Analysis,
-    set: &'a InputSet<'a>,
+    set: &'a InputSet,
 }
 
 impl Cx<'_> {

@@ -119,7 +119,7 @@ pub fn report(args: &ReportArgs) -> ExitCode {
         Err(e) => return fail(&format!("--signature: {e}")),
     };
     let date = args.today.unwrap_or_else(app::today);
-    let a = app::analyze(&Request {
+    let a = app::analyze_releasing(&Request {
         paths: args.paths.clone(),
         config: args.config.clone(),
         client_shares: args.client_shares.clone(),
@@ -170,7 +170,10 @@ pub fn report(args: &ReportArgs) -> ExitCode {
         no_inline_suppressions: args.no_inline_suppressions,
     };
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut body = build::build(&a, &meta, &cwd);
+    let mut body = match build::build(&a, &meta, &cwd) {
+        Ok(b) => b,
+        Err(e) => return fail(&format!("{e}; no report written")),
+    };
     if let Some(prev) = &args.previous {
         match read_previous(prev) {
             Ok(p) => body.changes = Some(diff::changes(&p, &body)),

@@ -35,55 +35,22 @@ use std::path::{Component, Path, PathBuf};
 /// The framing scheme (see the module docs).
 pub const SCHEME: &str = "stakelint-inputs/v1";
 
-/// One input file.
+/// The inputs of a run, digested: each file's size and SHA-256 in canonical order, the
+/// digest over them all, and each file's normalised path.
 #[derive(Debug, Clone)]
-pub struct Entry<'a> {
-    pub file: Option<FileId>,
-    /// Normalised path.
-    pub path: String,
-    pub bytes: &'a [u8],
-    /// Whether the file holds secret values (its own digest is not published).
-    pub secret: bool,
-    pub role: &'static str,
-}
-
-/// The inputs of a run: entries in canonical order, and each file's normalised path.
-#[derive(Debug, Clone)]
-pub struct InputSet<'a> {
-    pub entries: Vec<Entry<'a>>,
+pub struct InputSet {
+    pub files: Vec<InputFile>,
+    pub digest: String,
     pub paths: HashMap<FileId, String>,
 }
 
-impl InputSet<'_> {
-    /// The digest over the entries (see the module docs).
-    pub fn digest(&self) -> String {
-        let mut h = Sha256::new();
-        h.update(SCHEME.as_bytes());
-        h.update(b"\n");
-        for e in &self.entries {
-            h.update((e.path.len() as u64).to_be_bytes());
-            h.update(e.path.as_bytes());
-            h.update((e.bytes.len() as u64).to_be_bytes());
-            h.update(e.bytes);
-        }
-        format!("sha256:{}", super::doc::hex(&h.finalize()))
-    }
-
+impl InputSet {
     /// The report's `inputs` section.
     pub fn doc(&self) -> Inputs {
         Inputs {
             scheme: SCHEME.to_owned(),
-            digest: self.digest(),
-            files: self
-                .entries
-                .iter()
-                .map(|e| InputFile {
-                    path: e.path.clone(),
-                    bytes: e.bytes.len() as u64,
-                    sha256: (!e.secret).then(|| sha256_tag(e.bytes)),
-                    role: e.role.to_owned(),
-                })
-                .collect(),
+            digest: self.digest.clone(),
+            files: self.files.clone(),
         }
     }
 
@@ -96,10 +63,58 @@ impl InputSet<'_> {
     }
 }
 
-/// The inputs of an analysis: every file in its source database but the built-in tables.
-pub fn collect<'a>(db: &'a SourceDb, config: &Config, data: &RuleData, cwd: &Path) -> InputSet<'a> {
+/// The digest's framing (see the module docs), fed the entries in canonical order.
+struct Framing {
+    all: Sha256,
+    files: Vec<InputFile>,
+}
+
+impl Framing {
+    fn new() -> Self {
+        let mut all = Sha256::new();
+        all.update(SCHEME.as_bytes());
+        all.update(b"\n");
+        Self {
+            all,
+            files: Vec::new(),
+        }
+    }
+
+    /// One entry; `secret`: the file holds secret values (its own digest is not published).
+    fn add(&mut self, path: &str, bytes: &[u8], secret: bool, role: &str) {
+        self.all.update((path.len() as u64).to_be_bytes());
+        self.all.update(path.as_bytes());
+        self.all.update((bytes.len() as u64).to_be_bytes());
+        self.all.update(bytes);
+        self.files.push(InputFile {
+            path: path.to_owned(),
+            bytes: bytes.len() as u64,
+            sha256: (!secret).then(|| sha256_tag(bytes)),
+            role: role.to_owned(),
+        });
+    }
+
+    fn finish(self, paths: HashMap<FileId, String>) -> InputSet {
+        InputSet {
+            digest: format!("sha256:{}", super::doc::hex(&self.all.finalize())),
+            files: self.files,
+            paths,
+        }
+    }
+}
+
+/// The inputs of an analysis, digested: every file in its source database but the
+/// built-in tables. Each text is read once, in canonical order, and not kept (`lint` and
+/// `report` let go of texts once parsed). An error names a file that changed on disk
+/// since it was read: a report must digest what it checked.
+pub fn collect(
+    db: &SourceDb,
+    config: &Config,
+    data: &RuleData,
+    cwd: &Path,
+) -> Result<InputSet, String> {
     let shares_file = data.shares.date.origin.file;
-    let files: Vec<(FileId, &str, &'a [u8], bool, &'static str)> = db
+    let files: Vec<(FileId, &str, &'static str)> = db
         .iter()
         .filter(|(_, f)| !f.path.starts_with("<builtin>/"))
         .map(|(id, f)| {
@@ -110,35 +125,40 @@ pub fn collect<'a>(db: &'a SourceDb, config: &Config, data: &RuleData, cwd: &Pat
             } else {
                 "input"
             };
-            let secret = *db.redacted(id) != *f.text();
-            (id, f.path.as_str(), f.text().as_bytes(), secret, role)
+            (id, f.path.as_str(), role)
         })
         .collect();
     let shown: Vec<&str> = files.iter().map(|f| f.1).collect();
     let normalised = normalise(&shown, cwd);
-    let mut entries: Vec<Entry<'a>> = files
+    let mut entries: Vec<(FileId, String, &'static str)> = files
         .iter()
-        .zip(&normalised)
-        .map(|(&(id, _, bytes, secret, role), path)| Entry {
-            file: Some(id),
-            path: path.clone(),
-            bytes,
-            secret,
-            role,
-        })
+        .zip(normalised)
+        .map(|(&(id, _, role), path)| (id, path, role))
         .collect();
-    let paths = entries
-        .iter()
-        .filter_map(|e| Some((e.file?, e.path.clone())))
-        .collect();
-    sort_dedup(&mut entries);
-    InputSet { entries, paths }
-}
-
-/// Sorts entries by path, then content, and drops exact duplicates.
-pub fn sort_dedup(entries: &mut Vec<Entry<'_>>) {
-    entries.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.bytes.cmp(b.bytes)));
-    entries.dedup_by(|a, b| a.path == b.path && a.bytes == b.bytes);
+    let paths = entries.iter().map(|(id, p, _)| (*id, p.clone())).collect();
+    // By path, ties (one file named twice) by content; exact duplicates count once.
+    let same_text = |a: FileId, b: FileId| {
+        db.get(a)
+            .with_text(|x| db.get(b).with_text(|y| x.cmp(y)))
+            .flatten()
+    };
+    entries.sort_by(|a, b| {
+        a.1.cmp(&b.1)
+            .then_with(|| same_text(a.0, b.0).unwrap_or(std::cmp::Ordering::Equal))
+    });
+    entries.dedup_by(|a, b| a.1 == b.1 && same_text(a.0, b.0) == Some(std::cmp::Ordering::Equal));
+    let mut framing = Framing::new();
+    for (id, path, role) in &entries {
+        let f = db.get(*id);
+        f.with_text(|t| framing.add(path, t.as_bytes(), db.hides_any(*id, t), role))
+            .ok_or_else(|| {
+                format!(
+                    "`{}` changed while it was being read; run again on inputs that do not change",
+                    f.path
+                )
+            })?;
+    }
+    Ok(framing.finish(paths))
 }
 
 /// Normalised paths (see the module docs) of paths as shown; `-` stays `-`.
@@ -223,36 +243,24 @@ mod tests {
 
     #[test]
     fn the_digest_frames_paths_and_lengths() {
-        let entry = |path: &str, bytes: &'static [u8]| Entry {
-            file: None,
-            path: path.to_owned(),
-            bytes,
-            secret: false,
-            role: "input",
-        };
-        let set = |entries: Vec<Entry<'static>>| {
-            let mut entries = entries;
-            sort_dedup(&mut entries);
-            InputSet {
-                entries,
-                paths: HashMap::new(),
+        // (entries given in canonical order, as `collect` sorts them)
+        let set = |entries: &[(&str, &[u8])]| {
+            let mut f = Framing::new();
+            for (path, bytes) in entries {
+                f.add(path, bytes, false, "input");
             }
-            .digest()
+            f.finish(HashMap::new()).digest
         };
-        let ab = set(vec![entry("a", b"1"), entry("b", b"2")]);
-        // order of reading does not matter; exact duplicates do not count twice
-        assert_eq!(
-            ab,
-            set(vec![entry("b", b"2"), entry("a", b"1"), entry("a", b"1")])
-        );
+        let ab = set(&[("a", b"1"), ("b", b"2")]);
+        assert_ne!(ab, set(&[("b", b"2"), ("a", b"1")]));
         // moving bytes between the path and the content changes the digest
-        assert_ne!(set(vec![entry("a", b"b1")]), set(vec![entry("ab", b"1")]));
-        assert_ne!(ab, set(vec![entry("a", b"1"), entry("b", b"3")]));
+        assert_ne!(set(&[("a", b"b1")]), set(&[("ab", b"1")]));
+        assert_ne!(ab, set(&[("a", b"1"), ("b", b"3")]));
         // the empty set has a fixed digest
         let mut h = Sha256::new();
         h.update(b"stakelint-inputs/v1\n");
         assert_eq!(
-            set(Vec::new()),
+            set(&[]),
             format!("sha256:{}", crate::attest::doc::hex(&h.finalize()))
         );
     }

@@ -266,7 +266,7 @@ fn inputs(v: &mut Verification, paths: &[String], opts: &Options) {
         },
         namespace: body.options.namespace.clone(),
     };
-    let a = app::analyze(&req);
+    let a = app::analyze_releasing(&req);
     if let Some(e) = a.errors.first() {
         v.push(
             Outcome::Fail,
@@ -278,8 +278,14 @@ fn inputs(v: &mut Verification, paths: &[String], opts: &Options) {
         );
         return;
     }
-    let set = super::inputs::collect(&a.db, &a.config, &a.data, &opts.cwd);
-    let digest = set.digest();
+    let set = match super::inputs::collect(&a.db, &a.config, &a.data, &opts.cwd) {
+        Ok(set) => set,
+        Err(e) => {
+            v.push(Outcome::Fail, format!("inputs: {e}"));
+            return;
+        }
+    };
+    let digest = set.digest.clone();
     if digest != body.inputs.digest {
         let mut text = format!(
             "inputs: these inputs give {digest}, the report states {}",
@@ -295,8 +301,8 @@ fn inputs(v: &mut Verification, paths: &[String], opts: &Options) {
         Outcome::Pass,
         format!(
             "inputs: {} reproduce{} the input digest {digest}",
-            plural(set.entries.len(), "file"),
-            if set.entries.len() == 1 { "s" } else { "" }
+            plural(set.files.len(), "file"),
+            if set.files.len() == 1 { "s" } else { "" }
         ),
     );
     let ours = super::build::rule_set();
@@ -317,7 +323,7 @@ fn inputs(v: &mut Verification, paths: &[String], opts: &Options) {
         namespace: body.options.namespace.clone(),
         no_inline_suppressions: body.options.no_inline_suppressions,
     };
-    let mut again = super::build::build(&a, &meta, &opts.cwd);
+    let mut again = super::build::build_from(&a, &meta, &set);
     again.changes.clone_from(&body.changes);
     let (x, y) = (serde_json::to_value(body), serde_json::to_value(&again));
     let differ: Vec<String> = match (x, y) {

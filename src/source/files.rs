@@ -121,21 +121,27 @@ fn line_starts_of(text: &str) -> Vec<u32> {
 
 impl Released {
     /// The file read again (bounded, a UTF-8 byte order mark dropped, as at first) if it is
-    /// byte for byte what was read; else a stand-in of the same length and lines, every
-    /// other character `*` (what it holds now was never parsed, so where its secrets are is
-    /// unknown: none of it is shown).
-    fn read_again(&self, line_starts: &[u32]) -> Arc<str> {
+    /// byte for byte what was read.
+    fn read_unchanged(&self) -> Option<String> {
         let max = u64::try_from(self.len)
             .unwrap_or(u64::MAX)
             .saturating_add(3);
-        let now = crate::source::load::read_bounded(&self.open, max)
+        crate::source::load::read_bounded(&self.open, max)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .map(|t| match t.strip_prefix('\u{feff}') {
                 Some(rest) => rest.to_owned(),
                 None => t,
-            });
-        if let Some(t) = now.filter(|t| t.len() == self.len && digest(t) == self.digest) {
+            })
+            .filter(|t| t.len() == self.len && digest(t) == self.digest)
+    }
+
+    /// The file read again (bounded, a UTF-8 byte order mark dropped, as at first) if it is
+    /// byte for byte what was read; else a stand-in of the same length and lines, every
+    /// other character `*` (what it holds now was never parsed, so where its secrets are is
+    /// unknown: none of it is shown).
+    fn read_again(&self, line_starts: &[u32]) -> Arc<str> {
+        if let Some(t) = self.read_unchanged() {
             return t.into();
         }
         let mut stand_in = vec![b'*'; self.len];
@@ -171,6 +177,19 @@ impl SourceFile {
         match &self.text {
             Text::Held(t) => t,
             Text::Released(r) => r.again.get_or_init(|| r.read_again(self.line_starts())),
+        }
+    }
+
+    /// Calls `f` with the text without keeping it: a released text is read again for the
+    /// call only (a report digests every input once, and held whole they were most of its
+    /// memory). `None` when a released file no longer holds what was parsed.
+    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> Option<R> {
+        match &self.text {
+            Text::Held(t) => Some(f(t)),
+            Text::Released(r) => match r.again.get() {
+                Some(t) => Some(f(t)),
+                None => r.read_unchanged().map(|t| f(&t)),
+            },
         }
     }
 
@@ -296,6 +315,18 @@ impl SourceDb {
     pub fn mask_all(&mut self, file: FileId) {
         let len = self.get(file).text_len();
         self.mask(file, Span::new(0, len));
+    }
+
+    /// Whether [`SourceDb::redacted`] differs from `text`, the text of `file`: a secret range
+    /// covers a byte it would mask (anything but a line break or a `*`).
+    pub fn hides_any(&self, file: FileId, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        self.get(file).secrets.iter().any(|s| {
+            let end = s.end().min(bytes.len());
+            bytes[(s.start as usize).min(end)..end]
+                .iter()
+                .any(|b| !matches!(b, b'\n' | b'\r' | b'*'))
+        })
     }
 
     /// The text of `file` with every secret range replaced by `*` (byte for byte, so
@@ -580,6 +611,32 @@ mod tests {
             assert_eq!(db.text(origin), &text[at..at + 19]);
             assert_eq!(db.text_to_search(origin), &text[at..at + 19]);
         }
+    }
+
+    #[test]
+    fn a_released_text_is_lent_for_one_call_and_not_kept() {
+        let file = TempFile::new("lent", KEYSTORE.as_bytes());
+        let (db, id) = released(&file, KEYSTORE);
+        let f = db.get(id);
+        assert_eq!(f.with_text(str::to_owned).as_deref(), Some(KEYSTORE));
+        assert!(matches!(&f.text, Text::Released(r) if r.again.get().is_none()));
+        // the cipher's mask hides bytes
+        assert!(db.hides_any(id, KEYSTORE));
+        // rewritten since it was parsed: not lent (a report must digest what it checked)
+        std::fs::write(&file.0, KEYSTORE.replace("a1b2", "a1b3")).expect("write");
+        assert_eq!(f.with_text(|_| ()), None);
+        // (shown, it is masked whole; the text read again for it is kept)
+        assert!(!db.redacted(id).contains("a1b"));
+        // a mask over nothing but line breaks and `*` hides nothing, as `redacted` shows
+        let mut db = SourceDb::default();
+        let text = "a*\n*b";
+        let id = db.add(SourceFile::new("x".into(), text));
+        db.mask(id, Span::new(1, 3));
+        assert!(!db.hides_any(id, text));
+        assert_eq!(&*db.redacted(id), text);
+        db.mask(id, Span::new(3, 2));
+        assert!(db.hides_any(id, text));
+        assert_ne!(&*db.redacted(id), text);
     }
 
     #[test]
