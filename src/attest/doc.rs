@@ -477,40 +477,57 @@ pub fn canonical_json(v: &Value) -> String {
     out
 }
 
-fn write_canonical(v: &Value, out: &mut String) {
+/// Feeds what is written to a SHA-256 (a report's canonical body is hashed as it is
+/// written, not built whole first: at 1M keys it is hundreds of megabytes).
+struct Hashing(Sha256);
+
+impl std::fmt::Write for Hashing {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn write_canonical(v: &Value, out: &mut impl std::fmt::Write) {
+    // (writing to a String or a hash cannot fail)
     match v {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             // JCS sorts by UTF-16 code units (the same as bytes for the ASCII keys we write).
             entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-            out.push('{');
+            let _ = out.write_char('{');
             for (i, (k, val)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    let _ = out.write_char(',');
                 }
-                out.push_str(&serde_json::to_string(k).unwrap_or_default());
-                out.push(':');
+                let _ = out.write_str(&serde_json::to_string(k).unwrap_or_default());
+                let _ = out.write_char(':');
                 write_canonical(val, out);
             }
-            out.push('}');
+            let _ = out.write_char('}');
         }
         Value::Array(items) => {
-            out.push('[');
+            let _ = out.write_char('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    let _ = out.write_char(',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            let _ = out.write_char(']');
         }
-        scalar => out.push_str(&serde_json::to_string(scalar).unwrap_or_default()),
+        scalar => {
+            let _ = out.write_str(&serde_json::to_string(scalar).unwrap_or_default());
+        }
     }
 }
 
-/// The digest of a body given as JSON (as read from a file: unknown fields count too).
+/// The digest of a body given as JSON (as read from a file: unknown fields count too): the
+/// SHA-256 of its canonical JSON.
 pub fn body_digest(body: &Value) -> String {
-    sha256_tag(canonical_json(body).as_bytes())
+    let mut h = Hashing(Sha256::new());
+    write_canonical(body, &mut h);
+    format!("sha256:{}", hex(&h.0.finalize()))
 }
 
 impl Report {
@@ -573,6 +590,11 @@ mod tests {
         assert_eq!(
             canonical_json(&v),
             r#"{"a":true,"b":[1,{"a":"x\ny","z":null}],"é":"\u001f"}"#
+        );
+        // the body digest hashes that text as it is written
+        assert_eq!(
+            body_digest(&v),
+            sha256_tag(r#"{"a":true,"b":[1,{"a":"x\ny","z":null}],"é":"\u001f"}"#.as_bytes())
         );
     }
 
