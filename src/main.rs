@@ -1,9 +1,9 @@
 //! The `stakelint` binary: parse arguments, run, map the outcome to an exit code.
 use std::process::ExitCode;
 
-mod alloc;
+mod allocator;
 
 fn main() -> ExitCode {
-    alloc::configure();
+    allocator::configure();
     stakelint::cli::main()
 }

@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 
 // The same allocator and options as `stakelint`.
-#[path = "../alloc.rs"]
-mod alloc;
+#[path = "../allocator.rs"]
+mod allocator;
 
 fn main() -> ExitCode {
-    alloc::configure();
+    allocator::configure();
     stakelint::cli::kubectl_main()
 }
