@@ -5,11 +5,13 @@
 
 use rayon::prelude::*;
 
-// The allocator stakelint's binary uses, so the floor is measured on equal terms.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The allocator stakelint's binary uses, with its options, so the floor is measured on
+// equal terms.
+#[path = "../src/allocator.rs"]
+mod allocator;
 
 fn main() {
+    allocator::configure();
     let mut files = Vec::new();
     for root in std::env::args().skip(1) {
         for e in walkdir::WalkDir::new(&root)
