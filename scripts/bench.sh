@@ -63,6 +63,11 @@ if [ "${BENCH_1M:-0}" = 1 ]; then
   awk '$1 == 100000 {a=$2} $1 == 1000000 {b=$2} END {if (a && b) printf "slope 100k -> 1M keys (warm): %.1fx the time for 10x the keys\n", b/a}' "$out/slope.txt"
 fi
 rm -f "$out/slope.txt"
+# the compliance report (`stakelint report`, JSON) of the 100k-key operator: it digests every
+# input (its own key cache, primed by the warm-up run)
+read -r _ rwall rrss < <(run report "$bin" report "$out/fleet-100000" --cache-dir "$out/key-cache-report" --format json -o "$out/report.json")
+awk -v w="$rwall" -v r="$rrss" -v b="$(du -sb "$out/fleet-100000" | cut -f1)" \
+  'BEGIN {printf "report, 100000 keys: %.2f s, peak %.0f MiB (%.1fx the input)\n", w, r/1024, r*1024/b}'
 # manifests DIR LABEL [GEN-ARGS...] : generates DIR once, then prints its row and its ratio
 # to the parse-only floor
 manifests() {
