@@ -110,6 +110,19 @@ fn wide_lines(text: &str, starts: &[u32]) -> Box<[u32]> {
         .collect()
 }
 
+/// Whether a secret range turns this byte into `*` (line breaks are kept, so lines and
+/// columns hold).
+fn masked(b: u8) -> bool {
+    b != b'\n' && b != b'\r'
+}
+
+/// Masks the bytes of a secret range.
+fn mask_bytes(bytes: &mut [u8]) {
+    for b in bytes.iter_mut().filter(|b| masked(**b)) {
+        *b = b'*';
+    }
+}
+
 fn line_starts_of(text: &str) -> Vec<u32> {
     let mut starts = vec![0u32];
     starts.extend(
@@ -318,14 +331,14 @@ impl SourceDb {
     }
 
     /// Whether [`SourceDb::redacted`] differs from `text`, the text of `file`: a secret range
-    /// covers a byte it would mask (anything but a line break or a `*`).
+    /// covers a byte it would mask that is not already a `*`.
     pub fn hides_any(&self, file: FileId, text: &str) -> bool {
         let bytes = text.as_bytes();
         self.get(file).secrets.iter().any(|s| {
             let end = s.end().min(bytes.len());
             bytes[(s.start as usize).min(end)..end]
                 .iter()
-                .any(|b| !matches!(b, b'\n' | b'\r' | b'*'))
+                .any(|&b| masked(b) && b != b'*')
         })
     }
 
@@ -339,11 +352,7 @@ impl SourceDb {
         let mut bytes = f.text().as_bytes().to_vec();
         for s in &f.secrets {
             let end = s.end().min(bytes.len());
-            for b in &mut bytes[(s.start as usize).min(end)..end] {
-                if *b != b'\n' && *b != b'\r' {
-                    *b = b'*';
-                }
-            }
+            mask_bytes(&mut bytes[(s.start as usize).min(end)..end]);
         }
         // Masking whole bytes of multi-byte characters keeps valid UTF-8 (all become `*`).
         String::from_utf8(bytes).map_or_else(|_| Arc::from(""), Arc::from)
@@ -365,11 +374,7 @@ impl SourceDb {
         for s in f.secrets.iter().filter(overlapping) {
             let from = (s.start as usize).max(start) - start;
             let to = s.end().min(end) - start;
-            for b in &mut bytes[from..to] {
-                if *b != b'\n' && *b != b'\r' {
-                    *b = b'*';
-                }
-            }
+            mask_bytes(&mut bytes[from..to]);
         }
         String::from_utf8(bytes).map_or_else(|_| "".into(), Into::into)
     }

@@ -613,10 +613,8 @@ pub fn parse_stream_of(
     src: &SourceFile,
     keep: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Vec<At<Node>>, InputError> {
-    if let Some(docs) = fast::parse_stream(src.text(), keep) {
-        return Ok(docs);
-    }
-    slow_stream(file, src)
+    let pieces = parse_stream_each(file, src, keep, &|docs| docs)?;
+    Ok(pieces.into_iter().flatten().collect())
 }
 
 /// [`parse_stream_of`] that hands the documents to `each` piece by piece, in order: a long
@@ -660,8 +658,8 @@ pub fn fast_path_agrees(
         }
     }
     let (fast, cut) = match (
-        fast::parse_stream(src.text(), &|_| true),
-        fast::parse_stream(src.text(), keep),
+        fast::parse_in_pieces(src.text(), &|_| true, fast::PIECE),
+        fast::parse_in_pieces(src.text(), keep, fast::PIECE),
     ) {
         (None, None) => return Ok(false),
         (Some(whole), Some(cut)) => (whole, cut),

@@ -32,7 +32,8 @@ enum Frame<'t> {
     },
 }
 
-/// Streams from this size up are cut into pieces read in parallel.
+/// The least size of the pieces a stream is cut into, to be read in parallel (streams of
+/// two pieces or more are cut).
 pub(super) const PIECE: usize = 256 * 1024;
 
 /// The documents of `text` as [`super::parse_stream`] returns them, or `None` when the
@@ -40,16 +41,9 @@ pub(super) const PIECE: usize = 256 * 1024;
 /// refuses keeps only its top-level scalars (`apiVersion`, `kind`, ...): its collections
 /// are checked but not built.
 ///
-/// A stream of at least two [`PIECE`]s (`helm template … | stakelint lint -`) is cut at
-/// document markers into pieces of about that size, read on the thread pool ([`pieces`]).
-pub(super) fn parse_stream(
-    text: &str,
-    keep: &(dyn Fn(&str) -> bool + Sync),
-) -> Option<Vec<At<Node>>> {
-    parse_in_pieces(text, keep, PIECE)
-}
-
-/// [`parse_stream`] with pieces of at least `piece` bytes (the tests cut at every marker).
+/// A stream of at least two pieces of `piece` bytes ([`PIECE`] in a run; the tests cut at
+/// every marker) is cut at document markers, and the pieces are read on the thread pool
+/// ([`pieces`]).
 pub(super) fn parse_in_pieces(
     text: &str,
     keep: &(dyn Fn(&str) -> bool + Sync),
